@@ -1,0 +1,34 @@
+// Reads JSON Lines: one object per line; blank lines are skipped; errors name the line.
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TuneSharp.Data.Loading;
+
+internal static class JsonlLoader
+{
+    public static IReadOnlyList<JsonObject> Load(string path)
+    {
+        var rows = new List<JsonObject>();
+        long lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+            }
+            catch (JsonException e)
+            {
+                throw new DataFormatException(
+                    $"invalid JSON ({JsonLoader.StripLocation(e.Message)}) at column {(e.BytePositionInLine ?? 0) + 1}. Each line must be one complete JSON object; fix or remove this line.",
+                    path, lineNumber, inner: e);
+            }
+            if (node is not JsonObject obj)
+                throw new DataFormatException($"line holds {JsonLoader.Describe(node)}, expected one JSON object per line", path, lineNumber);
+            rows.Add(obj);
+        }
+        return rows;
+    }
+}
