@@ -1,0 +1,164 @@
+// Binds YAML mappings to option classes by snake_case name, with typo suggestions, and writes them back as YAML.
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using YamlDotNet.RepresentationModel;
+
+namespace TuneSharp.Training.Config;
+
+public static class ConfigBinder
+{
+    /// <summary>PascalCase → snake_case (LoadIn4bit → load_in_4bit, PerDeviceTrainBatchSize → per_device_train_batch_size).</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            bool boundary = i > 0 && (char.IsUpper(c) || (char.IsDigit(c) && !char.IsDigit(name[i - 1])));
+            if (boundary) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+
+    internal static void BindSections(RunConfig config, YamlMappingNode root, string source)
+    {
+        var sections = SectionProperties(typeof(RunConfig));
+        foreach (var (keyNode, valueNode) in root.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (!sections.TryGetValue(key, out var property))
+                throw Unknown(source, keyNode, key, "section", sections.Keys, "top level");
+            if (valueNode is YamlScalarNode s && string.IsNullOrEmpty(s.Value)) continue; // empty section
+            if (valueNode is not YamlMappingNode mapping)
+                throw new ConfigException($"{source}: line {valueNode.Start.Line}: section '{key}' must be a mapping of key: value pairs");
+            Bind(property.GetValue(config)!, mapping, source, key);
+        }
+    }
+
+    /// <summary>Sets the properties of <paramref name="target"/> from a YAML mapping.</summary>
+    public static void Bind(object target, YamlMappingNode mapping, string source, string section)
+    {
+        var properties = SectionProperties(target.GetType());
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (!properties.TryGetValue(key, out var property))
+                throw Unknown(source, keyNode, key, "key", properties.Keys, $"section '{section}'");
+            try
+            {
+                property.SetValue(target, Convert(valueNode, property.PropertyType));
+            }
+            catch (FormatException e)
+            {
+                throw new ConfigException($"{source}: line {valueNode.Start.Line}: {section}.{key}: {e.Message}", e);
+            }
+        }
+    }
+
+    private static Dictionary<string, PropertyInfo> SectionProperties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic)
+            .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
+
+    private static ConfigException Unknown(string source, YamlNode node, string key, string what, IEnumerable<string> known, string where)
+    {
+        var suggestion = Data.Suggest.Closest(key, known);
+        return new ConfigException(
+            $"{source}: line {node.Start.Line}: unknown {what} '{key}' in {where}." +
+            (suggestion != null ? $" Did you mean '{suggestion}'?" : "") +
+            $" Known {what}s: {string.Join(", ", known)}.");
+    }
+
+    private static object? Convert(YamlNode node, Type type)
+    {
+        var underlying = Nullable.GetUnderlyingType(type);
+        if (node is YamlScalarNode scalar && IsNull(scalar))
+        {
+            if (underlying != null || !type.IsValueType) return null;
+            throw new FormatException($"null is not allowed here (expected {Describe(type)})");
+        }
+        type = underlying ?? type;
+        if (type == typeof(string)) return Scalar(node, type);
+        if (type == typeof(bool))
+        {
+            var v = Scalar(node, type).Trim().ToLowerInvariant();
+            return v switch
+            {
+                "true" or "yes" or "on" or "1" => true,
+                "false" or "no" or "off" or "0" => false,
+                _ => throw new FormatException($"'{v}' is not a boolean (use true or false)"),
+            };
+        }
+        if (type == typeof(int) || type == typeof(long) || type == typeof(ulong))
+        {
+            var v = Scalar(node, type).Trim();
+            // Accept 1e3-style integers written in float notation when exact.
+            if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15)
+            {
+                if (type == typeof(ulong) && d < 0) throw new FormatException($"'{v}' must not be negative");
+                return System.Convert.ChangeType(d, type, CultureInfo.InvariantCulture);
+            }
+            throw new FormatException($"'{v}' is not an integer");
+        }
+        if (type == typeof(double) || type == typeof(float))
+        {
+            var v = Scalar(node, type).Trim();
+            if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return System.Convert.ChangeType(d, type, CultureInfo.InvariantCulture);
+            throw new FormatException($"'{v}' is not a number");
+        }
+        if (type == typeof(List<string>))
+        {
+            if (node is YamlSequenceNode seq) return seq.Children.Select(c => Scalar(c, typeof(string))).ToList();
+            // A comma-separated string is accepted too (command-line friendly): q_proj,v_proj
+            return Scalar(node, type).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        }
+        if (type == typeof(Dictionary<string, string>))
+        {
+            if (node is not YamlMappingNode map) throw new FormatException("expected a mapping like {instruction: question, output: answer}");
+            return map.Children.ToDictionary(kv => Scalar(kv.Key, typeof(string)), kv => Scalar(kv.Value, typeof(string)), StringComparer.Ordinal);
+        }
+        throw new FormatException($"unsupported option type {type.Name}");
+    }
+
+    private static bool IsNull(YamlScalarNode s) =>
+        s.Style == YamlDotNet.Core.ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL");
+
+    private static string Scalar(YamlNode node, Type expected) => node is YamlScalarNode s
+        ? s.Value ?? ""
+        : throw new FormatException($"expected {Describe(expected)}, got a {(node is YamlSequenceNode ? "list" : "mapping")}");
+
+    private static string Describe(Type t) => t == typeof(string) ? "a string" : t == typeof(bool) ? "true or false"
+        : t == typeof(int) || t == typeof(long) || t == typeof(ulong) ? "an integer" : t == typeof(double) ? "a number" : t.Name;
+
+    internal static string ToYaml(RunConfig config)
+    {
+        var sb = new StringBuilder();
+        sb.Append("# Effective TuneSharp config (defaults filled in)\n");
+        foreach (var (name, property) in SectionProperties(typeof(RunConfig)))
+        {
+            sb.Append(name).Append(":\n");
+            var section = property.GetValue(config)!;
+            foreach (var (key, p) in SectionProperties(section.GetType()))
+                sb.Append("  ").Append(key).Append(": ").Append(FormatValue(p.GetValue(section))).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static string FormatValue(object? value) => value switch
+    {
+        null => "null",
+        string s => Quote(s),
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        IDictionary<string, string> dict => "{" + string.Join(", ", dict.Select(kv => $"{Quote(kv.Key)}: {Quote(kv.Value)}")) + "}",
+        IEnumerable e => "[" + string.Join(", ", e.Cast<object?>().Select(FormatValue)) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => Quote(value.ToString() ?? ""),
+    };
+
+    private static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+}
