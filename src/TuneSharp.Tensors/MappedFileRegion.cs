@@ -10,6 +10,7 @@ public sealed unsafe class MappedFileRegion : IDisposable
     private readonly MemoryMappedViewAccessor? _view;
     private byte* _pointer;
     private int _refCount = 1;
+    private int _disposed;
 
     public MappedFileRegion(string path)
     {
@@ -50,5 +51,9 @@ public sealed unsafe class MappedFileRegion : IDisposable
         _pointer = null;
     }
 
-    public void Dispose() => Release();
+    /// <summary>Drops the creator's reference (idempotent: a second Dispose must not release a tensor's reference).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) Release();
+    }
 }

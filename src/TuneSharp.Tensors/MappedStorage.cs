@@ -12,6 +12,7 @@ public sealed unsafe class MappedStorage : TensorStorage
     private readonly MappedFileRegion _region;
     private readonly long _offset;
     private readonly long _length;
+    private int _freed;
 
     public MappedStorage(MappedFileRegion region, long offset, long length)
     {
@@ -29,9 +30,14 @@ public sealed unsafe class MappedStorage : TensorStorage
 
     public override Span<byte> GetBytes(long offset, int length)
     {
+        // After the last release the mapping is gone: fail instead of dereferencing a dead pointer.
+        if (Volatile.Read(ref _freed) != 0) throw new ObjectDisposedException(nameof(MappedStorage), $"mapping of {_region.Path} was released");
         if (offset < 0 || length < 0 || offset + length > _length) throw new ArgumentOutOfRangeException(nameof(offset));
         return new Span<byte>(_region.Pointer + _offset + offset, length);
     }
 
-    protected override void Free() => _region.Release();
+    protected override void Free()
+    {
+        if (Interlocked.Exchange(ref _freed, 1) == 0) _region.Release();
+    }
 }

@@ -22,13 +22,14 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
 
     public int this[int index] => index < 0 ? _dims![Rank + index] : _dims![index];
 
-    /// <summary>Product of the dimensions (1 for a scalar).</summary>
+    /// <summary>Product of the dimensions (1 for a scalar); <see cref="OverflowException"/> past 2^63.</summary>
     public long ElementCount
     {
         get
         {
             long n = 1;
-            if (_dims != null) foreach (var d in _dims) n *= d;
+            // checked: a wrapped product could make an absurd shape look small enough to fit its storage
+            if (_dims != null) foreach (var d in _dims) n = checked(n * d);
             return n;
         }
     }

@@ -74,13 +74,22 @@ public sealed class Tensor : IDisposable
     public static Tensor FromStorage(TensorStorage storage, long byteOffset, Shape shape, DType dtype)
     {
         storage.AddRef();
-        return new Tensor(storage, byteOffset, shape, dtype);
+        try
+        {
+            return new Tensor(storage, byteOffset, shape, dtype);
+        }
+        catch
+        {
+            storage.Release(); // the shape did not fit: give the reference back
+            throw;
+        }
     }
 
     private static Tensor Allocate(DType dtype, Shape shape, bool clear)
     {
-        var storage = new ManagedStorage(shape.ElementCount * dtype.Size(), clear);
-        return new Tensor(storage, 0, shape, dtype);
+        // The tensor takes its own reference; dropping the creator's keeps the count equal to the holders.
+        using var storage = new ManagedStorage(shape.ElementCount * dtype.Size(), clear);
+        return FromStorage(storage, 0, shape, dtype);
     }
 
     /// <summary>The raw bytes of this tensor.</summary>
@@ -120,7 +129,7 @@ public sealed class Tensor : IDisposable
     {
         if (Rank == 0) throw new InvalidOperationException("cannot slice a scalar");
         int d0 = Shape[0];
-        if (start < 0 || length < 0 || start + length > d0) throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + length}) of leading dimension {d0}");
+        if (start < 0 || length < 0 || (long)start + length > d0) throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + length}) of leading dimension {d0}");
         var dims = Shape.ToArray();
         long rowBytes = ElementCount / Math.Max(1, d0) * DType.Size();
         if (d0 == 0) rowBytes = 0;
