@@ -1,0 +1,211 @@
+// `gemm` mode: our GEMM (X·Wᵀ with F32 and BF16 weights, dY·W, dYᵀ·X) vs OpenBLAS cblas_sgemm on LLM shapes, same run.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using TuneSharp.Tensors;
+using TuneSharp.Tensors.Kernels;
+using TuneSharp.Tensors.Threading;
+
+namespace TuneSharp.Bench;
+
+/// <summary>
+/// OpenBLAS 0.3.21 misdetects this EPYC and falls back to a slow generic kernel unless OPENBLAS_CORETYPE is set,
+/// and it reads that variable from the native environment at load time (Environment.SetEnvironmentVariable
+/// cannot reach it). So unless the variable is already set, each measurement runs in a child process of this
+/// same binary (<c>gemm --child m,n,k</c>) with OPENBLAS_CORETYPE / OPENBLAS_NUM_THREADS in its environment. A
+/// 1024³ probe picks the fastest candidate core type; then, per shape, the child times ours and OpenBLAS
+/// interleaved (A, B, A, B, …; best of each) so that noise from other processes hits both alike.
+/// Options: --json, --threads N (default 2), --shapes 0,2,MxNxK, --cores Zen,Haswell, --quick (X·Wᵀ only).
+/// </summary>
+[BenchMode("gemm")]
+public static class GemmBench
+{
+    private static readonly (int M, int N, int K)[] Shapes =
+    [
+        (2048, 2048, 2048),
+        (2048, 1536, 576), (2048, 576, 1536), (2048, 5632, 2048), (2048, 2048, 5632),
+    ];
+
+    private static readonly string[] CandidateCores = ["Zen", "SkylakeX", "Cooperlake", "Haswell"];
+
+    private const string ChildMarker = "TUNESHARP_GEMM_BENCH_CHILD";
+
+    public static int Run(string[] args)
+    {
+        int threads = int.Parse(BenchUtil.Option(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
+        bool quick = BenchUtil.HasFlag(args, "--quick");
+        string forms = quick ? "xwt,xwt_bf16" : "xwt,xwt_bf16,dyw,dytx";
+        if (BenchUtil.Option(args, "--child") is { } childShape)
+        {
+            var p = childShape.Split(',');
+            var r = Measure(int.Parse(p[0]), int.Parse(p[1]), int.Parse(p[2]), BenchUtil.Option(args, "--forms") ?? forms, threads, baseline: true);
+            Console.WriteLine(BenchUtil.JsonLine([("core", OpenBlas.Available ? OpenBlas.Core : null), .. r.Select(kv => (kv.Key, (object?)kv.Value))]));
+            return 0;
+        }
+
+        bool json = BenchUtil.HasFlag(args, "--json");
+        var shapes = SelectShapes(BenchUtil.Option(args, "--shapes"));
+
+        // Where the baseline runs: in-process when the environment already pins the core type (or OpenBLAS is
+        // missing: ours only), else in child processes with the best probed core type.
+        string? envCore = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE");
+        string? childCore = null;
+        string note;
+        if (!OpenBlas.Available)
+            note = $"OpenBLAS ({OpenBlas.LibraryName}) not found: printing ours only (baseline and ratio columns empty)";
+        else if (envCore is not null)
+            note = $"OpenBLAS in-process, OPENBLAS_CORETYPE={envCore} (core {OpenBlas.Core}), {threads} threads";
+        else
+        {
+            var cores = BenchUtil.Option(args, "--cores")?.Split(',') ?? CandidateCores;
+            var probe = new List<string>();
+            double bestProbe = 0;
+            foreach (var core in cores)
+            {
+                var r = Child(core, threads, 1024, 1024, 1024, "xwt");
+                double g = r?.GetValueOrDefault("baseline_xwt") ?? double.NaN;
+                probe.Add($"{core}={g:F1}");
+                if (g > bestProbe) { bestProbe = g; childCore = core; }
+            }
+            note = childCore is null
+                ? "OpenBLAS child processes failed: printing ours only (baseline and ratio columns empty)"
+                : $"OpenBLAS via child processes, OPENBLAS_NUM_THREADS={threads}; 1024³ probe GFLOP/s: {string.Join(" ", probe)} → baseline core {childCore}";
+        }
+
+        KernelPool.Threads = threads;
+        double peak = PeakBench.Measure(threads, Gemm.UseVector512, iterations: 4_000_000);
+        if (json)
+        {
+            Console.WriteLine(BenchUtil.JsonLine(("note", note), ("threads", threads), ("peak_gflops", peak)));
+        }
+        else
+        {
+            Console.WriteLine($"# {note}");
+            Console.WriteLine($"# ours: {threads} threads, Vector512={Gemm.UseVector512}; FMA peak {peak:F1} GFLOP/s; best of ≥3 interleaved reps after warm-up; GFLOP/s = 2mnk/t");
+            Console.WriteLine($"{"shape (m×n×k)",-16} | {"X·Wᵀ f32",8} {"OpenBLAS",8} {"ratio",5} {"%peak",5} {"bf16",6} {"bf/f32",6} | {"dY·W",6} {"OpenBLAS",8} {"ratio",5} | {"dYᵀ·X",6} {"OpenBLAS",8} {"ratio",5}");
+        }
+
+        foreach (var (m, n, k) in shapes)
+        {
+            var r = (childCore is not null ? Child(childCore, threads, m, n, k, forms) : null)
+                ?? Measure(m, n, k, forms, threads, baseline: OpenBlas.Available && envCore is not null);
+            double G(string key) => r.GetValueOrDefault(key, double.NaN);
+            double f32 = G("ours_xwt"), bf16 = G("ours_xwt_bf16");
+            string shape = $"{m}x{n}x{k}";
+            if (json)
+            {
+                Console.WriteLine(BenchUtil.JsonLine(
+                    ("shape", shape), ("ours_gflops", f32), ("baseline_gflops", G("baseline_xwt")), ("ratio", f32 / G("baseline_xwt")),
+                    ("ours_bf16_gflops", bf16), ("bf16_vs_f32", bf16 / f32), ("pct_peak", 100 * f32 / peak),
+                    ("ours_dyw_gflops", G("ours_dyw")), ("baseline_dyw_gflops", G("baseline_dyw")), ("ratio_dyw", G("ours_dyw") / G("baseline_dyw")),
+                    ("ours_dytx_gflops", G("ours_dytx")), ("baseline_dytx_gflops", G("baseline_dytx")), ("ratio_dytx", G("ours_dytx") / G("baseline_dytx")),
+                    ("baseline_core", childCore ?? envCore)));
+            }
+            else
+            {
+                Console.WriteLine($"{shape,-16} | {f32,8:F1} {G("baseline_xwt"),8:F1} {f32 / G("baseline_xwt"),5:F2} {100 * f32 / peak,4:F0}% {bf16,6:F1} {bf16 / f32,6:F2} | " +
+                    $"{G("ours_dyw"),6:F1} {G("baseline_dyw"),8:F1} {G("ours_dyw") / G("baseline_dyw"),5:F2} | " +
+                    $"{G("ours_dytx"),6:F1} {G("baseline_dytx"),8:F1} {G("ours_dytx") / G("baseline_dytx"),5:F2}");
+            }
+        }
+        return 0;
+    }
+
+    private static List<(int M, int N, int K)> SelectShapes(string? filter)
+    {
+        if (filter is null) return [.. Shapes];
+        var picked = new List<(int, int, int)>();
+        foreach (var item in filter.Split(','))
+        {
+            if (int.TryParse(item, out int index)) picked.Add(Shapes[index]);
+            else if (item.Split('x') is [var a, var b, var c]) picked.Add((int.Parse(a), int.Parse(b), int.Parse(c)));
+            else throw new ArgumentException($"--shapes: '{item}' is neither an index nor MxNxK");
+        }
+        return picked;
+    }
+
+    /// <summary>
+    /// Times the requested forms (xwt, xwt_bf16, dyw, dytx) for ours and, when <paramref name="baseline"/>,
+    /// OpenBLAS's equivalent of each F32 form, all interleaved; returns "ours_form" / "baseline_form" GFLOP/s.
+    /// </summary>
+    private static Dictionary<string, double> Measure(int m, int n, int k, string forms, int threads, bool baseline)
+    {
+        KernelPool.Threads = threads;
+        if (baseline) OpenBlas.SetNumThreads(threads);
+        var x = BenchUtil.RandomArray(m * k, 1);
+        var w = BenchUtil.RandomArray(n * k, 2);
+        var dy = BenchUtil.RandomArray(m * n, 3);
+        var wbf = new BFloat16[w.Length];
+        for (int i = 0; i < w.Length; i++) wbf[i] = (BFloat16)w[i];
+        var y = new float[m * n];
+        var dx = new float[m * k];
+        var dw = new float[n * k];
+        var names = new List<string>();
+        var actions = new List<Action>();
+        void Add(string name, Action a) { names.Add(name); actions.Add(a); }
+        foreach (var form in forms.Split(','))
+        {
+            switch (form)
+            {
+                case "xwt":
+                    Add("ours_xwt", () => Gemm.MatMulTransB(x, w, y, m, n, k));
+                    if (baseline) Add("baseline_xwt", () => OpenBlas.MatMulTransB(x, w, y, m, n, k));
+                    break;
+                case "xwt_bf16":
+                    Add("ours_xwt_bf16", () => Gemm.MatMulTransB(x, wbf, y, m, n, k));
+                    break;
+                case "dyw":
+                    Add("ours_dyw", () => Gemm.MatMul(dy, w, dx, m, n, k));
+                    if (baseline) Add("baseline_dyw", () => OpenBlas.MatMul(dy, w, dx, m, n, k));
+                    break;
+                case "dytx":
+                    Add("ours_dytx", () => Gemm.MatMulTransA(dy, x, dw, m, n, k));
+                    if (baseline) Add("baseline_dytx", () => OpenBlas.MatMulTransA(dy, x, dw, m, n, k));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown form '{form}' (xwt, xwt_bf16, dyw, dytx)");
+            }
+        }
+        var best = BenchUtil.TimeInterleaved(actions);
+        var result = new Dictionary<string, double>();
+        for (int i = 0; i < names.Count; i++) result[names[i]] = BenchUtil.Gflops(m, n, k, best[i]);
+        return result;
+    }
+
+    // Re-launches this binary with OPENBLAS_CORETYPE set; null when the child fails.
+    private static Dictionary<string, double>? Child(string core, int threads, int m, int n, int k, string forms)
+    {
+        if (Environment.GetEnvironmentVariable(ChildMarker) is not null) return null; // never recurse
+        string exe = Environment.ProcessPath ?? "dotnet";
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet") psi.ArgumentList.Add(typeof(GemmBench).Assembly.Location);
+        foreach (var a in new[] { "gemm", "--child", $"{m},{n},{k}", "--forms", forms, "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        psi.Environment["OPENBLAS_CORETYPE"] = core;
+        psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        psi.Environment[ChildMarker] = "1";
+        try
+        {
+            using var p = Process.Start(psi)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            string? line = output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
+            if (p.ExitCode != 0 || line is null)
+            {
+                Console.Error.WriteLine($"# child ({core}) failed: exit {p.ExitCode} {stderr.Result.Trim()}");
+                return null;
+            }
+            using var doc = JsonDocument.Parse(line);
+            var result = new Dictionary<string, double>();
+            foreach (var prop in doc.RootElement.EnumerateObject())
+                if (prop.Value.ValueKind == JsonValueKind.Number) result[prop.Name] = prop.Value.GetDouble();
+            return result;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or JsonException)
+        {
+            Console.Error.WriteLine($"# child ({core}) could not run: {e.Message}");
+            return null;
+        }
+    }
+}
