@@ -1,0 +1,9 @@
+// Thrown for malformed GGUF files; names the file.
+namespace TuneSharp.Tokenizers.Gguf;
+
+public sealed class GgufFormatException(string reason, string? file, Exception? inner = null)
+    : Exception(file is null ? reason : $"{reason} (in {file})", inner)
+{
+    public string Reason { get; } = reason;
+    public string? File { get; } = file;
+}

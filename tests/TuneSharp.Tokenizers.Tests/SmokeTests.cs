@@ -1,8 +1,0 @@
-// Placeholder so the project always has at least one test; replaced as real tests land.
-namespace TuneSharp.Tokenizers.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void AssemblyLoads() => Assert.True(true);
-}
