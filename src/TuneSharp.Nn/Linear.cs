@@ -2,6 +2,7 @@
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Nn.Lora;
+using TuneSharp.Tensors.Kernels;
 
 namespace TuneSharp.Nn;
 
@@ -30,9 +31,15 @@ public sealed class Linear
 
     public Variable? Bias { get; set; }
 
-    public int InFeatures => Weight.Shape[1];
+    public int InFeatures => QuantizedWeight?.Cols ?? Weight.Shape[1];
 
-    public int OutFeatures => Weight.Shape[0];
+    public int OutFeatures => QuantizedWeight?.Rows ?? Weight.Shape[0];
+
+    /// <summary>
+    /// QLoRA: a frozen NF4 copy of the weight. When set, Forward uses it (dequantized inside GEMM packing) and
+    /// <see cref="Weight"/> is not read (the quantizer replaces it with an empty placeholder to free memory).
+    /// </summary>
+    public Nf4Matrix? QuantizedWeight { get; set; }
 
     /// <summary>The LoRA adapter on this layer, if any.</summary>
     public LoraAdapter? Lora { get; set; }
@@ -40,10 +47,10 @@ public sealed class Linear
     /// <summary>x: (N, in) → (N, out).</summary>
     public Variable Forward(Tape tape, Variable x)
     {
-        var y = tape.Linear(x, Weight, Bias, Name);
+        var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name) : tape.Linear(x, Weight, Bias, Name);
         if (Lora is { Merged: false } lora) y = tape.Add(y, lora.Forward(tape, x), Name + ".lora");
         return y;
     }
 
-    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {Weight.DType}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(Lora != null ? $", lora r={Lora.Rank}" : "")})";
+    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {(QuantizedWeight != null ? "NF4" : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(Lora != null ? $", lora r={Lora.Rank}" : "")})";
 }

@@ -1,0 +1,103 @@
+// `tunesharp info`: what a model/tokenizer folder (or .gguf) holds — architecture, sizes, parameters, dtypes, vocab, special tokens, chat template.
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using TuneSharp.Models;
+using TuneSharp.Tokenizers;
+
+namespace TuneSharp.Cli.Commands;
+
+[CliVerb(40)]
+public static class InfoCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Hugging Face model folder or a llama .gguf file" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (default: the model folder); alone, summarizes only the tokenizer" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var cmd = new Command("info", "Summarize a model and its tokenizer: architecture, parameters, dtypes, vocabulary, special tokens, chat template");
+        foreach (var o in new Option[] { model, tokenizer, json }) cmd.Options.Add(o);
+        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        {
+            string? m = p.GetValue(model), t = p.GetValue(tokenizer);
+            if (m == null && t == null) throw new ArgumentException("give --model DIR|FILE.gguf and/or --tokenizer DIR");
+            var info = new JsonObject();
+            if (m != null)
+            {
+                if (!Directory.Exists(m) && !File.Exists(m)) throw new FileNotFoundException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
+                using var lm = CausalLM.FromPretrained(m);
+                var c = lm.Config;
+                var dtypes = lm.NamedParameters().GroupBy(x => x.Parameter.DType.ToString())
+                    .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Sum(x => x.Parameter.Shape.ElementCount)));
+                info["model"] = new JsonObject
+                {
+                    ["path"] = Path.GetFullPath(m),
+                    ["architecture"] = c.Architecture.ToString(),
+                    ["model_type"] = c.ModelType,
+                    ["parameters"] = lm.ParameterCount,
+                    ["parameters_by_dtype"] = new JsonObject(dtypes),
+                    ["torch_dtype"] = c.TorchDtype,
+                    ["hidden_size"] = c.HiddenSize,
+                    ["intermediate_size"] = c.IntermediateSize,
+                    ["num_hidden_layers"] = c.NumHiddenLayers,
+                    ["num_attention_heads"] = c.NumAttentionHeads,
+                    ["num_key_value_heads"] = c.NumKeyValueHeads,
+                    ["head_dim"] = c.HeadDim,
+                    ["vocab_size"] = c.VocabSize,
+                    ["max_position_embeddings"] = c.MaxPositionEmbeddings,
+                    ["rope_theta"] = c.RopeTheta,
+                    ["tie_word_embeddings"] = c.TieWordEmbeddings,
+                    ["hidden_act"] = c.HiddenAct,
+                    ["eos_token_id"] = new JsonArray(c.EosTokenIds.Select(x => (JsonNode)x).ToArray()),
+                    ["linear_layers"] = lm.Linears.Count(),
+                };
+                t ??= Directory.Exists(m) ? m : null;
+                if (t == null && File.Exists(m)) info["tokenizer"] = Tok(Tokenizer.FromFile(m), m, null);
+            }
+            if (t != null)
+            {
+                if (!Directory.Exists(t)) throw new DirectoryNotFoundException($"{t}: tokenizer folder not found");
+                ChatTemplate? template = null;
+                try { template = ChatTemplate.FromDirectory(t); }
+                catch (Exception e) when (e is FileNotFoundException or InvalidDataException or KeyNotFoundException or InvalidOperationException or ChatTemplateException) { }
+                info["tokenizer"] = Tok(Tokenizer.FromPretrained(t), t, template);
+            }
+            if (p.GetValue(json)) Console.Out.WriteLine(info.ToJsonString());
+            else Print(info, "");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static JsonObject Tok(Tokenizer tok, string path, ChatTemplate? template)
+    {
+        JsonNode? Special(string? token, int? id) => token == null ? null : new JsonObject { ["token"] = token, ["id"] = id };
+        return new JsonObject
+        {
+            ["path"] = Path.GetFullPath(path),
+            ["vocab_size"] = tok.VocabSize,
+            ["bos"] = Special(tok.BosToken, tok.BosTokenId),
+            ["eos"] = Special(tok.EosToken, tok.EosTokenId),
+            ["pad"] = Special(tok.PadToken, tok.PadTokenId),
+            ["unk"] = Special(tok.UnkToken, tok.UnkTokenId),
+            ["add_bos_token"] = tok.AddBosToken,
+            ["special_added_tokens"] = tok.AddedTokens.Count(a => a.Special),
+            ["chat_template"] = template != null,
+            ["chat_template_generation_blocks"] = template?.HasGenerationBlocks ?? false,
+        };
+    }
+
+    private static void Print(JsonObject o, string indent)
+    {
+        foreach (var (k, v) in o)
+        {
+            if (v is JsonObject child && child.All(x => x.Value is not JsonObject) && child.ContainsKey("token"))
+                Console.Out.WriteLine($"{indent}{k}: {child["token"]} (id {child["id"]})");
+            else if (v is JsonObject nested)
+            {
+                Console.Out.WriteLine($"{indent}{k}:");
+                Print(nested, indent + "  ");
+            }
+            else Console.Out.WriteLine($"{indent}{k}: {(v is null ? "none" : v is JsonArray a ? string.Join(", ", a) : v.ToString())}");
+        }
+    }
+}

@@ -1,0 +1,257 @@
+// Text generation over the KV-cache path (as transformers' GenerationMixin.generate: greedy/sampling, stop criteria, left-padded batches).
+using System.Runtime.CompilerServices;
+using System.Text;
+using TuneSharp.Models;
+using TuneSharp.Tokenizers;
+
+namespace TuneSharp.Inference;
+
+/// <summary>
+/// Prefills the prompt(s), then decodes one token per step from the last-position logits. Stops a row on any
+/// stop id (config eos ids ∪ tokenizer eos ∪ <see cref="GenerationOptions.StopTokenIds"/>), when its text contains
+/// a stop string, or at max_new_tokens. Streaming hands out valid UTF-8 pieces (the tokenizer's streaming
+/// decoder), holding back text that might still turn out to begin a stop string.
+/// Batches are left-padded; row positions start at 0 at each row's first real token.
+/// </summary>
+public sealed class Generator
+{
+    public Generator(CausalLM model, Tokenizer tokenizer, ChatTemplate? chatTemplate = null)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        ChatTemplate = chatTemplate;
+    }
+
+    /// <summary>
+    /// Loads model, tokenizer and (when present) chat template from an HF folder or a llama .gguf file
+    /// (tokenizer from tokenizer.ggml.*, template from tokenizer.chat_template).
+    /// </summary>
+    public static Generator FromPretrained(string path, ModelLoadOptions? options = null)
+    {
+        var model = CausalLM.FromPretrained(path, options);
+        try
+        {
+            Tokenizer tok;
+            ChatTemplate? template = null;
+            if (Directory.Exists(path))
+            {
+                tok = Tokenizer.FromPretrained(path);
+                try { template = ChatTemplate.FromDirectory(path); }
+                catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ChatTemplateException or KeyNotFoundException or InvalidOperationException) { }
+            }
+            else
+            {
+                tok = Tokenizer.FromFile(path);
+                var g = Tokenizers.Gguf.GgufFile.Open(path);
+                if (g.GetString("tokenizer.chat_template") is { } t) template = new ChatTemplate(t, tok.BosToken, tok.EosToken, path);
+            }
+            return new Generator(model, tok, template);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public CausalLM Model { get; }
+
+    public Tokenizer Tokenizer { get; }
+
+    public ChatTemplate? ChatTemplate { get; }
+
+    /// <summary>Prompt text → ids with the tokenizer's special tokens (BOS as configured).</summary>
+    public int[] Encode(string prompt) => Tokenizer.Encode(prompt, addSpecialTokens: true);
+
+    /// <summary>
+    /// Chat mode: renders role/content messages with the model's chat template and add_generation_prompt, and
+    /// tokenizes without adding special tokens again (the template writes them, as apply_chat_template).
+    /// </summary>
+    public int[] EncodeChat(IEnumerable<object?> messages)
+    {
+        var template = ChatTemplate ?? throw new InvalidOperationException($"{Model.Source}: the model has no chat template (tokenizer_config.json chat_template)");
+        var text = template.Render(messages, addGenerationPrompt: true);
+        return Tokenizer.Encode(text, addSpecialTokens: false);
+    }
+
+    /// <summary>Generates from prompt text; <paramref name="onText"/> receives the streamed text pieces.</summary>
+    public GenerationResult Generate(string prompt, GenerationOptions? options = null, Action<string>? onText = null) =>
+        Generate(Encode(prompt), options, onText);
+
+    /// <summary>Generates from prompt ids.</summary>
+    public GenerationResult Generate(IReadOnlyList<int> promptIds, GenerationOptions? options = null, Action<string>? onText = null) =>
+        Run([promptIds], options ?? new GenerationOptions(), onText is null ? null : (_, s) => onText(s))[0];
+
+    /// <summary>Streams text pieces as an async sequence (generation runs on a worker thread).</summary>
+    public async IAsyncEnumerable<string> StreamAsync(IReadOnlyList<int> promptIds, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var task = Task.Run(() =>
+        {
+            try
+            {
+                Run([promptIds], options ?? new GenerationOptions(), (_, s) =>
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    channel.Writer.TryWrite(s);
+                });
+                channel.Writer.Complete();
+            }
+            catch (Exception e) { channel.Writer.Complete(e); }
+        }, cancellationToken);
+        await foreach (var s in channel.Reader.ReadAllAsync(cancellationToken)) yield return s;
+        await task;
+    }
+
+    /// <summary>Batched generation with left padding; result i belongs to prompt i.</summary>
+    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions? options = null,
+        Action<int, string>? onText = null) => Run(prompts, options ?? new GenerationOptions(), onText);
+
+    /// <summary>Batched generation from texts.</summary>
+    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<string> prompts, GenerationOptions? options = null) =>
+        Run(prompts.Select(p => (IReadOnlyList<int>)Encode(p)).ToList(), options ?? new GenerationOptions(), null);
+
+    /// <summary>The stop ids used: config eos ids, the tokenizer's eos and the options' extra ids.</summary>
+    public HashSet<int> StopIds(GenerationOptions options)
+    {
+        var set = new HashSet<int>(Model.Config.EosTokenIds);
+        if (Tokenizer.EosTokenId is int e) set.Add(e);
+        foreach (var id in options.StopTokenIds) set.Add(id);
+        return set;
+    }
+
+    private IReadOnlyList<GenerationResult> Run(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions o, Action<int, string>? onText)
+    {
+        o.Validate();
+        int bsz = prompts.Count;
+        if (bsz == 0) return [];
+        int vocab = Model.Config.VocabSize;
+        for (int b = 0; b < bsz; b++)
+        {
+            if (prompts[b].Count == 0) throw new ArgumentException($"prompt {b} is empty (give at least one token, e.g. BOS)");
+            foreach (var id in prompts[b])
+                if ((uint)id >= (uint)vocab) throw new ArgumentException($"prompt {b}: token id {id} is outside the vocabulary (0..{vocab - 1})");
+        }
+        int maxLen = prompts.Max(p => p.Count);
+        int pad = Tokenizer.PadTokenId ?? Model.Config.PadTokenId ?? 0;
+        if ((uint)pad >= (uint)vocab) pad = 0;
+        var stopIds = StopIds(o);
+
+        var rows = new Row[bsz];
+        for (int b = 0; b < bsz; b++) rows[b] = new Row(prompts[b].ToArray(), Tokenizer.CreateStreamingDecoder(o.SkipSpecialTokens), new LogitsSampler(o, b));
+        if (o.MaxNewTokens == 0) return rows.Select(r => r.Result(FinishReason.Length)).ToList();
+
+        var cache = Model.CreateCache(bsz, maxLen + o.MaxNewTokens);
+        var ids = new int[bsz * maxLen];
+        var mask = new int[bsz * maxLen];
+        for (int b = 0; b < bsz; b++)
+        {
+            int off = maxLen - prompts[b].Count;
+            for (int i = 0; i < maxLen; i++)
+            {
+                ids[b * maxLen + i] = i < off ? pad : prompts[b][i - off];
+                mask[b * maxLen + i] = i < off ? 0 : 1;
+            }
+        }
+        var logits = new float[bsz * vocab];
+        Model.Forward(cache, ids, mask.All(m => m == 1) ? default : mask, logits);
+        var step = new int[bsz];
+        var stepMask = new int[bsz];
+        for (int n = 0; ; n++)
+        {
+            for (int b = 0; b < bsz; b++)
+            {
+                var r = rows[b];
+                if (r.Finished != null) continue;
+                int next = r.Sampler.Next(logits.AsSpan(b * vocab, vocab), r.Seen);
+                r.Generated.Add(next);
+                r.Seen.Add(next);
+                if (stopIds.Contains(next)) { r.Finish(FinishReason.Stop, o, s => onText?.Invoke(b, s)); continue; }
+                r.Append(r.Decoder.Add(next), o, s => onText?.Invoke(b, s));
+                if (r.Finished == null && r.Generated.Count >= o.MaxNewTokens) r.Finish(FinishReason.Length, o, s => onText?.Invoke(b, s));
+            }
+            if (rows.All(r => r.Finished != null)) break;
+            for (int b = 0; b < bsz; b++)
+            {
+                bool live = rows[b].Finished == null;
+                step[b] = live ? rows[b].Generated[^1] : pad;
+                stepMask[b] = live ? 1 : 0;
+            }
+            Model.Forward(cache, step, stepMask.All(m => m == 1) ? default : stepMask, logits);
+        }
+        return rows.Select(r => r.Result(r.Finished!.Value)).ToList();
+    }
+
+    /// <summary>Per-row decoding state: ids, the streaming decoder, text and stop-string hold-back.</summary>
+    private sealed class Row(int[] prompt, Tokenizers.Streaming.StreamingDecoder decoder, LogitsSampler sampler)
+    {
+        private readonly StringBuilder _text = new();
+        private int _emitted;
+
+        public int[] Prompt { get; } = prompt;
+        public List<int> Generated { get; } = [];
+        public HashSet<int> Seen { get; } = [.. prompt];
+        public Tokenizers.Streaming.StreamingDecoder Decoder { get; } = decoder;
+        public LogitsSampler Sampler { get; } = sampler;
+        public FinishReason? Finished { get; private set; }
+
+        /// <summary>Adds decoded text; stops at a stop string; streams what can no longer be part of one.</summary>
+        public void Append(string piece, GenerationOptions o, Action<string> emit)
+        {
+            if (piece.Length == 0) return;
+            _text.Append(piece);
+            if (o.StopStrings.Count > 0)
+            {
+                var s = _text.ToString();
+                int cut = -1;
+                foreach (var stop in o.StopStrings)
+                {
+                    int at = s.IndexOf(stop, Math.Max(0, _emitted - stop.Length), StringComparison.Ordinal);
+                    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+                }
+                if (cut >= 0)
+                {
+                    _text.Length = cut;
+                    EmitUpTo(cut, emit);
+                    Finished = FinishReason.StopString;
+                    return;
+                }
+                EmitUpTo(_text.Length - HeldBack(s, o.StopStrings), emit);
+            }
+            else EmitUpTo(_text.Length, emit);
+        }
+
+        public void Finish(FinishReason reason, GenerationOptions o, Action<string> emit)
+        {
+            Finished = reason;
+            var rest = Decoder.Flush();
+            if (rest.Length > 0)
+            {
+                Append(rest, o, emit);
+                if (Finished == FinishReason.StopString) return;
+                Finished = reason;
+            }
+            EmitUpTo(_text.Length, emit);
+        }
+
+        public GenerationResult Result(FinishReason reason) => new(Prompt, Generated.ToArray(), _text.ToString(), reason);
+
+        private void EmitUpTo(int end, Action<string> emit)
+        {
+            if (end <= _emitted) return;
+            emit(_text.ToString(_emitted, end - _emitted));
+            _emitted = end;
+        }
+
+        /// <summary>Length of the longest suffix of s that is a proper prefix of some stop string.</summary>
+        private static int HeldBack(string s, IReadOnlyList<string> stops)
+        {
+            int best = 0;
+            foreach (var stop in stops)
+                for (int l = Math.Min(stop.Length - 1, s.Length); l > best; l--)
+                    if (s.AsSpan(s.Length - l).SequenceEqual(stop.AsSpan(0, l))) { best = l; break; }
+            return best;
+        }
+    }
+}
