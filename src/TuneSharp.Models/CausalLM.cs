@@ -5,6 +5,7 @@ using TuneSharp.Models.Config;
 using TuneSharp.Models.Loading;
 using TuneSharp.Models.Modules;
 using TuneSharp.Nn;
+using TuneSharp.Nn.Lora;
 using TuneSharp.Tensors;
 
 namespace TuneSharp.Models;
@@ -162,7 +163,16 @@ public sealed partial class CausalLM : IDisposable
         if (labels.Length != input.Tokens) throw new ArgumentException($"labels: {labels.Length} values for {input.Tokens} input ids");
         var hidden = Forward(tape, input);
         var shifted = ShiftLabels(labels, input.Batch, input.SeqLen);
-        return tape.LmHeadCrossEntropy(hidden, LmHead.Weight, shifted, (float)(Config.FinalLogitSoftcapping ?? 0), tokenCount, name: "loss");
+        return tape.LmHeadCrossEntropy(hidden, HeadWeight(tape), shifted, (float)(Config.FinalLogitSoftcapping ?? 0), tokenCount, name: "loss");
+    }
+
+    // The fused LM-head CE reads the head weight directly, so an unmerged LoRA on lm_head is folded in as
+    // W + scaling·B·A (PEFT's delta) on the tape; its gradient then flows to A and B.
+    private Variable HeadWeight(Tape tape)
+    {
+        if (LmHead.QuantizedWeight != null)
+            throw new NotSupportedException($"{Source}: lm_head is NF4-quantized; QLoRA keeps the LM head in its original dtype (remove lm_head from the quantized layers)");
+        return LmHead.Lora is { Merged: false } ? LoraModel.EffectiveWeight(tape, LmHead) : LmHead.Weight;
     }
 
     /// <summary>Row-wise shift: out[b, t] = labels[b, t + 1], out[b, T − 1] = −100.</summary>
@@ -195,7 +205,7 @@ public sealed partial class CausalLM : IDisposable
         using var _ = tape.NoGrad();
         var h = Forward(tape, input);
         var logits = new float[(long)input.Tokens * Config.VocabSize];
-        WeightMath.Logits(h.Value.Span, LmHead.Weight.Value, logits, input.Tokens, Config.HiddenSize, Config.VocabSize, (float)(Config.FinalLogitSoftcapping ?? 0));
+        WeightMath.Logits(h.Value.Span, HeadWeight(tape).Value, logits, input.Tokens, Config.HiddenSize, Config.VocabSize, (float)(Config.FinalLogitSoftcapping ?? 0));
         return logits;
     }
 

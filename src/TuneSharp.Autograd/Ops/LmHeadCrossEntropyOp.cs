@@ -79,7 +79,11 @@ public static class LmHeadCrossEntropyOp
 
         protected internal override void CollectSaved(ISet<Variable> saved)
         {
-            if (_dHidden == null) saved.Add(hidden);
+            if (_dHidden != null) return;
+            // The trainable-head backward re-runs the fused kernel: it reads both the hidden states and the
+            // weight (an op output when the head carries an unmerged LoRA: W + scaling·B·A).
+            saved.Add(hidden);
+            saved.Add(weight);
         }
 
         protected internal override void Backward()
