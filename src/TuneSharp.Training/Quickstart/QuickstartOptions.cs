@@ -1,0 +1,55 @@
+// Settings of `tunesharp quickstart`: where to write, which model, and the (CI-sizable) model and step counts.
+namespace TuneSharp.Training.Quickstart;
+
+public sealed record QuickstartOptions
+{
+    public string OutputDir { get; init; } = "quickstart-output";
+
+    /// <summary>An HF model folder to fine-tune instead of the embedded tiny model (skips tokenizer/model creation and pre-training).</summary>
+    public string? ModelPath { get; init; }
+
+    public ulong Seed { get; init; } = 42;
+
+    public int VocabSize { get; init; } = 1024;
+
+    public int HiddenSize { get; init; } = 128;
+
+    public int Layers { get; init; } = 4;
+
+    public int Heads { get; init; } = 4;
+
+    public int KeyValueHeads { get; init; } = 2;
+
+    public int IntermediateSize { get; init; } = 352;
+
+    public int MaxSeqLength { get; init; } = 128;
+
+    public int PretrainSteps { get; init; } = 150;
+
+    public double PretrainLearningRate { get; init; } = 3e-3;
+
+    public int SftSteps { get; init; } = 120;
+
+    public double SftLearningRate { get; init; } = 5e-3;
+
+    public int LoraR { get; init; } = 16;
+
+    public double LoraAlpha { get; init; } = 32;
+
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Fraction of the instruction set held out for the base-vs-tuned comparison.</summary>
+    public double TestSize { get; init; } = 0.15;
+
+    /// <summary>Held-out questions answered by the tuned model at the end.</summary>
+    public int Samples { get; init; } = 3;
+
+    public int MaxNewTokens { get; init; } = 48;
+
+    /// <summary>A CI-sized configuration (seconds, not minutes); losses still must drop.</summary>
+    public static QuickstartOptions Tiny(string outputDir) => new()
+    {
+        OutputDir = outputDir, VocabSize = 512, HiddenSize = 64, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 160,
+        MaxSeqLength = 96, PretrainSteps = 30, SftSteps = 30, SftLearningRate = 1e-2, Samples = 1, MaxNewTokens = 8,
+    };
+}

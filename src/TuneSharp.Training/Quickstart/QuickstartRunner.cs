@@ -1,0 +1,251 @@
+// The end-to-end quickstart: tokenizer + tiny Llama built from scratch, continued pre-training on embedded trade text,
+// LoRA SFT on an embedded instruction set, base-vs-tuned eval loss on held-out questions, and sample answers.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TuneSharp.Data;
+using TuneSharp.Data.Formatting;
+using TuneSharp.Models;
+using TuneSharp.Models.Config;
+using TuneSharp.Nn.Lora;
+using TuneSharp.Tokenizers;
+using TuneSharp.Training.Formatting;
+using TuneSharp.Training.Sft;
+using TuneSharp.Training.Tracking;
+
+namespace TuneSharp.Training.Quickstart;
+
+/// <summary>Generates an answer: (model, tokenizer, prompt text, add special tokens, max new tokens) → text.</summary>
+public delegate string QuickstartGenerate(CausalLM model, Tokenizer tokenizer, string prompt, bool addSpecialTokens, int maxNewTokens);
+
+public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log = null)
+{
+    public const string ChatTemplateText =
+        "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    public static readonly string[] SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
+
+    private static readonly string[] LoraTargets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    private readonly TextWriter _log = log ?? Console.Out;
+
+    public QuickstartOptions Options { get; } = options;
+
+    /// <summary>Produces the sample answers (the CLI wires the Inference Generator in); null skips the samples.</summary>
+    public QuickstartGenerate? Generate { get; init; }
+
+    public QuickstartResult Run(CancellationToken cancellation = default)
+    {
+        var o = Options;
+        string outDir = Path.GetFullPath(o.OutputDir);
+        Directory.CreateDirectory(outDir);
+        string summaryPath = Path.Combine(outDir, "summary.json");
+        // A stale summary would make a half-finished rerun look complete.
+        if (File.Exists(summaryPath)) File.Delete(summaryPath);
+        var seconds = new Dictionary<string, double>();
+        var total = Stopwatch.StartNew();
+        var progress = new ConsoleProgress(_log == Console.Out ? null : _log);
+
+        string modelDir;
+        double? ptFirst = null, ptLast = null;
+        if (o.ModelPath == null)
+        {
+            modelDir = Path.Combine(outDir, "base-model");
+            var sw = Stopwatch.StartNew();
+            var tokenizer = BuildTokenizer(modelDir);
+            seconds["tokenizer"] = sw.Elapsed.TotalSeconds;
+            _log.WriteLine($"[1/4] tokenizer: byte-level BPE, {tokenizer.VocabSize} tokens, trained on the embedded corpus in {sw.Elapsed.TotalSeconds:F1}s → {modelDir}");
+            sw.Restart();
+            (ptFirst, ptLast) = Pretrain(modelDir, tokenizer, progress, cancellation);
+            seconds["pretrain"] = sw.Elapsed.TotalSeconds;
+            _log.WriteLine($"[2/4] continued pre-training: loss {ptFirst:F3} → {ptLast:F3} in {sw.Elapsed.TotalSeconds:F1}s → {modelDir}");
+        }
+        else
+        {
+            modelDir = Path.GetFullPath(o.ModelPath);
+            if (!Directory.Exists(modelDir))
+                throw new TrainingSetupException($"--model {o.ModelPath}: folder not found. Give a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), or leave --model out to build the embedded tiny model.");
+            _log.WriteLine($"[1/4] model: {modelDir} (tokenizer creation and pre-training skipped)");
+            _log.WriteLine("[2/4] skipped");
+        }
+
+        var swSft = Stopwatch.StartNew();
+        using var model = CausalLM.FromPretrained(modelDir);
+        var tok = Tokenizer.FromPretrained(modelDir);
+        ChatTemplate? template = TryChatTemplate(modelDir);
+        var (train, eval, evalRows) = InstructionData(tok, template);
+        var lora = LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), new LoraConfig
+        {
+            R = o.LoraR, LoraAlpha = o.LoraAlpha, TargetModules = LoraTargets.Where(t => model.Linears.Any(l => LoraConfig.MatchesSuffix(l.Name, t))).ToList(),
+            BaseModelNameOrPath = modelDir,
+        }, seed: (int)(o.Seed % int.MaxValue));
+        string adapterDir = Path.Combine(outDir, "adapter");
+        var sft = new SftTrainer(model, modelDir, new TrainingOptions
+        {
+            OutputDir = adapterDir, MaxSteps = o.SftSteps, LearningRate = o.SftLearningRate, LrSchedulerType = "cosine",
+            WarmupSteps = Math.Max(1, o.SftSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, PerDeviceEvalBatchSize = 16,
+            MaxSeqLength = o.MaxSeqLength, LoggingSteps = Math.Max(1, o.SftSteps / 5), SaveStrategy = "no", Seed = o.Seed,
+            WeightDecay = 0, MaxGradNorm = 1.0, ReportTo = ["jsonl"],
+        }, train, eval, lora) { Progress = progress };
+        double baseLoss = sft.Evaluate();
+        _log.WriteLine($"[3/4] LoRA SFT (r {o.LoraR}, alpha {o.LoraAlpha}) on {train.Count} conversations; held-out {eval.Count}; base eval loss {baseLoss:F4}");
+        sft.Train(cancellation);
+        double tunedLoss = sft.Evaluate();
+        seconds["sft"] = swSft.Elapsed.TotalSeconds;
+        _log.WriteLine($"[3/4] eval loss on held-out questions: base {baseLoss:F4} → tuned {tunedLoss:F4} ({swSft.Elapsed.TotalSeconds:F1}s) → adapter in {adapterDir}");
+
+        var samples = new List<(string, string)>();
+        if (Generate != null && o.Samples > 0)
+        {
+            var sw = Stopwatch.StartNew();
+            _log.WriteLine("[4/4] answers of the tuned model to held-out questions:");
+            // The KV-cache inference path runs on merged weights; the adapter on disk is already saved.
+            lora.Merge();
+            foreach (var row in evalRows.Take(o.Samples))
+            {
+                string question = row["messages"]![0]!["content"]!.GetValue<string>();
+                var (prompt, special) = PromptFor(question, tok, template);
+                string answer = Generate(model, tok, prompt, special, o.MaxNewTokens).Trim();
+                samples.Add((question, answer));
+                _log.WriteLine($"  Q: {question}\n  A: {answer}");
+            }
+            seconds["generate"] = sw.Elapsed.TotalSeconds;
+        }
+        seconds["total"] = total.Elapsed.TotalSeconds;
+        var result = new QuickstartResult(outDir, modelDir, adapterDir, ptFirst, ptLast, baseLoss, tunedLoss, samples, seconds);
+        AtomicFile.WriteAllText(summaryPath, result.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        _log.WriteLine($"done in {total.Elapsed.TotalSeconds:F1}s: base model {modelDir}, adapter {adapterDir}, summary {summaryPath}");
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the embedded default as an HF folder (tokenizer files, config.json, model.safetensors): tokenizer trained on
+    /// the corpus, random-initialised tiny Llama, continued pre-training for PretrainSteps (0 = keep the random weights,
+    /// e.g. for CI runs of the examples). Returns the first and final pre-training loss (NaN when not trained).
+    /// </summary>
+    public (double First, double Last) CreateBaseModel(string modelDir, CancellationToken cancellation = default)
+    {
+        var tok = BuildTokenizer(modelDir);
+        return Pretrain(modelDir, tok, new ConsoleProgress(_log == Console.Out ? null : _log), cancellation);
+    }
+
+    private static ChatTemplate? TryChatTemplate(string dir)
+    {
+        try { return ChatTemplate.FromDirectory(dir); }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ChatTemplateException or KeyNotFoundException or InvalidOperationException) { return null; }
+    }
+
+    private Tokenizer BuildTokenizer(string modelDir)
+    {
+        Directory.CreateDirectory(modelDir);
+        var json = ByteBpeTrainer.Train(QuickstartCorpus.AllText().Append(ChatTemplateText), Options.VocabSize, SpecialTokens);
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "tokenizer.json"), json);
+        var config = new JsonObject
+        {
+            ["tokenizer_class"] = "PreTrainedTokenizerFast",
+            ["bos_token"] = null,
+            ["eos_token"] = "<|im_end|>",
+            ["pad_token"] = "<|endoftext|>",
+            ["unk_token"] = null,
+            ["add_bos_token"] = false,
+            ["add_eos_token"] = false,
+            ["clean_up_tokenization_spaces"] = false,
+            ["model_max_length"] = 512,
+            ["chat_template"] = ChatTemplateText,
+        };
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "tokenizer_config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return Tokenizer.FromPretrained(modelDir);
+    }
+
+    /// <summary>The HF config.json of the tiny Llama (tied embeddings, GQA, SiLU), sized by the options.</summary>
+    public static JsonObject ModelConfigJson(QuickstartOptions o, Tokenizer tok) => new()
+    {
+        ["architectures"] = new JsonArray("LlamaForCausalLM"),
+        ["model_type"] = "llama",
+        ["hidden_size"] = o.HiddenSize,
+        ["intermediate_size"] = o.IntermediateSize,
+        ["num_hidden_layers"] = o.Layers,
+        ["num_attention_heads"] = o.Heads,
+        ["num_key_value_heads"] = o.KeyValueHeads,
+        ["head_dim"] = o.HiddenSize / o.Heads,
+        ["vocab_size"] = tok.VocabSize,
+        ["rms_norm_eps"] = 1e-5,
+        ["rope_theta"] = 10000.0,
+        ["max_position_embeddings"] = 512,
+        ["tie_word_embeddings"] = true,
+        ["hidden_act"] = "silu",
+        ["attention_bias"] = false,
+        ["mlp_bias"] = false,
+        ["eos_token_id"] = tok.EosTokenId,
+        ["pad_token_id"] = tok.PadTokenId,
+        ["torch_dtype"] = "float32",
+    };
+
+    private (double First, double Last) Pretrain(string modelDir, Tokenizer tok, ConsoleProgress progress, CancellationToken cancellation)
+    {
+        var o = Options;
+        var configJson = ModelConfigJson(o, tok).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        var config = ModelConfig.FromJson(configJson, "quickstart config.json");
+        using var model = CausalLM.CreateRandom(config, seed: (int)(o.Seed % int.MaxValue));
+        if (o.PretrainSteps <= 0)
+        {
+            Tensors.IO.SafeTensorsWriter.Write(Path.Combine(modelDir, "model.safetensors"), model.NamedParameters().Select(p => (p.Name, p.Parameter.Value)));
+            AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), configJson);
+            return (double.NaN, double.NaN);
+        }
+        model.MakeAllTrainable();
+        var formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Text });
+        var data = formatter.FormatAll(QuickstartCorpus.PretrainingText());
+        var examples = FormattedData.ToTokenized(data.Examples);
+        var stage = Path.Combine(Path.GetDirectoryName(modelDir)!, "pretrain");
+        var trainer = new SftTrainer(model, modelDir, new TrainingOptions
+        {
+            OutputDir = stage, MaxSteps = o.PretrainSteps, LearningRate = o.PretrainLearningRate, LrSchedulerType = "cosine",
+            WarmupSteps = Math.Max(1, o.PretrainSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, MaxSeqLength = o.MaxSeqLength,
+            Packing = true, CompletionOnlyLoss = false, LoggingSteps = Math.Max(1, o.PretrainSteps / 5), SaveStrategy = "no",
+            Seed = o.Seed, WeightDecay = 0.01, MaxGradNorm = 1.0, ReportTo = ["jsonl"],
+        }, examples) { Progress = progress };
+        trainer.Train(cancellation);
+        // The stage folder holds model.safetensors (+ tokenizer files, trainer_state); make it the base model folder.
+        File.Move(Path.Combine(stage, "model.safetensors"), Path.Combine(modelDir, "model.safetensors"), overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), configJson);
+        var losses = trainer.StepLosses.Values.ToList();
+        return (losses[0], losses.TakeLast(Math.Min(10, losses.Count)).Average());
+    }
+
+    private (List<TokenizedExample> Train, List<TokenizedExample> Eval, IReadOnlyList<JsonObject> EvalRows) InstructionData(Tokenizer tok, ChatTemplate? template)
+    {
+        var o = Options;
+        var split = QuickstartCorpus.Instructions().TrainTestSplit(o.TestSize, o.Seed);
+        PromptFormatter formatter;
+        Dataset train = split.Train, test = split.Test;
+        if (template != null)
+            formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Chat, ChatTemplate = template, MaxSeqLength = o.MaxSeqLength });
+        else
+        {
+            // No chat template in the model folder: the same pairs as Alpaca rows.
+            formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Alpaca, MaxSeqLength = o.MaxSeqLength });
+            static JsonObject ToAlpaca(JsonObject r) => new()
+            {
+                ["instruction"] = r["messages"]![0]!["content"]!.GetValue<string>(),
+                ["input"] = "",
+                ["output"] = r["messages"]![1]!["content"]!.GetValue<string>(),
+            };
+            train = train.Map(ToAlpaca);
+            test = test.Map(ToAlpaca);
+        }
+        var warn = (string s) => _log.WriteLine("warning: " + s);
+        return (FormattedData.ToTokenized(formatter.FormatAll(train, warn).Examples),
+                FormattedData.ToTokenized(formatter.FormatAll(test, warn).Examples), split.Test.Rows);
+    }
+
+    private static (string Prompt, bool AddSpecial) PromptFor(string question, Tokenizer tok, ChatTemplate? template)
+    {
+        if (template != null)
+            return (template.Render([new Dictionary<string, object?> { ["role"] = "user", ["content"] = question }], addGenerationPrompt: true), false);
+        return (AlpacaPrompts.NoInput.Replace("{instruction}", question, StringComparison.Ordinal), true);
+    }
+
+    internal static string Invariant(double x) => x.ToString("F4", CultureInfo.InvariantCulture);
+}

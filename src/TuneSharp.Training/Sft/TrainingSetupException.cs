@@ -1,0 +1,4 @@
+// Invalid options, data or output folder detected before any training step runs.
+namespace TuneSharp.Training.Sft;
+
+public sealed class TrainingSetupException(string message) : Exception(message);

@@ -1,0 +1,62 @@
+// The quickstart end to end in a CI-sized configuration: tokenizer + tiny Llama from scratch, pre-training, LoRA SFT, eval, samples.
+using System.Text.Json.Nodes;
+using TuneSharp.Tokenizers;
+using TuneSharp.Training.Quickstart;
+
+namespace TuneSharp.Training.Tests;
+
+public sealed class QuickstartTests
+{
+    [Fact]
+    public void TinyQuickstartLowersHeldOutLossAndWritesEverything()
+    {
+        var dir = TrainerTestUtil.TempDir("quickstart");
+        try
+        {
+            var log = new StringWriter();
+            var o = QuickstartOptions.Tiny(dir) with { PretrainSteps = 20, SftSteps = 20 };
+            var result = new QuickstartRunner(o, log) { Generate = (_, _, _, _, _) => "ok" }.Run();
+            Assert.True(result.TunedEvalLoss < result.BaseEvalLoss, $"tuned {result.TunedEvalLoss} ≥ base {result.BaseEvalLoss}\n{log}");
+            Assert.True(result.PretrainFinalLoss < result.PretrainFirstLoss);
+            foreach (var f in new[] { "base-model/config.json", "base-model/model.safetensors", "base-model/tokenizer.json", "base-model/tokenizer_config.json",
+                                      "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "summary.json" })
+                Assert.True(File.Exists(Path.Combine(dir, f)), f);
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!;
+            Assert.Equal(result.BaseEvalLoss, summary["base_eval_loss"]!.GetValue<double>());
+            Assert.Equal(dir, summary["output_dir"]!.GetValue<string>());
+            Assert.Single(result.Samples);
+            Assert.Contains("[3/4]", log.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void TrainedTokenizerRoundTripsEnglishAndKorean()
+    {
+        var dir = TrainerTestUtil.TempDir("qs-tok");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tokenizer.json"), ByteBpeTrainer.Train(QuickstartCorpus.AllText(), 400, QuickstartRunner.SpecialTokens));
+            var tok = Tokenizer.FromPretrained(dir);
+            Assert.Equal(400, tok.VocabSize);
+            foreach (var s in new[] { "A bill of lading is a document.", "선하증권은 운송인이 발행합니다.", "<|im_start|>user\nhi<|im_end|>", "émoji 🚢 + tabs\t!" })
+                Assert.Equal(s, tok.Decode(tok.Encode(s, addSpecialTokens: false)));
+            var ids = tok.Encode("<|im_end|>", addSpecialTokens: false);
+            Assert.Equal(tok.TokenToId("<|im_end|>"), Assert.Single(ids));
+            // Merges compress the training text well below one token per byte.
+            var text = "In international trade, the term letter of credit refers to a promise";
+            Assert.True(tok.Encode(text, false).Length < text.Length / 2);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void CorpusIsProjectAuthoredAndBilingual()
+    {
+        var pre = QuickstartCorpus.PretrainingText();
+        var ins = QuickstartCorpus.Instructions();
+        Assert.True(pre.Count >= 100);
+        Assert.Equal(TradeGlossary.Terms.Count * 3, ins.Count);
+        Assert.Contains(pre.Rows, r => r["text"]!.GetValue<string>().Any(c => c is >= '가' and <= '힣'));
+    }
+}
