@@ -14,8 +14,8 @@ public static class QuickstartCommand
         var json = new Option<bool>("--json") { Description = "Progress to stderr; stdout is one JSON line with base_eval_loss, tuned_eval_loss, output_dir …" };
         var model = new Option<string?>("--model") { Description = "Fine-tune this Hugging Face model folder instead (skips building and pre-training the tiny model)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for data order, initialisation and LoRA", DefaultValueFactory = _ => 42UL };
-        var pretrainSteps = new Option<int?>("--pretrain-steps") { Description = "Continued pre-training steps (default 150)" };
-        var sftSteps = new Option<int?>("--sft-steps") { Description = "LoRA SFT steps (default 120)" };
+        var pretrainSteps = new Option<int?>("--pretrain-steps") { Description = "Continued pre-training steps (default 600)" };
+        var sftSteps = new Option<int?>("--sft-steps") { Description = "LoRA SFT steps (default 300)" };
         var tiny = new Option<bool>("--tiny") { Description = "A CI-sized run (seconds): smaller model and fewer steps" };
         var command = new Command("quickstart",
             "Build a tiny Llama with its own tokenizer, continue pre-training it on embedded trade text (English and Korean), " +

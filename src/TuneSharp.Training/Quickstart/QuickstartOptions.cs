@@ -24,11 +24,11 @@ public sealed record QuickstartOptions
 
     public int MaxSeqLength { get; init; } = 128;
 
-    public int PretrainSteps { get; init; } = 150;
+    public int PretrainSteps { get; init; } = 600;
 
     public double PretrainLearningRate { get; init; } = 3e-3;
 
-    public int SftSteps { get; init; } = 120;
+    public int SftSteps { get; init; } = 300;
 
     public double SftLearningRate { get; init; } = 5e-3;
 
