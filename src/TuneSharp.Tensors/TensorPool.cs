@@ -7,7 +7,7 @@ namespace TuneSharp.Tensors;
 public static class TensorPool
 {
     // ArrayPool.Shared caps the array size it keeps; a configurable pool holds the large activation buffers too.
-    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1 << 30, maxArraysPerBucket: 16);
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1 << 30, maxArraysPerBucket: 1024);
 
     internal static byte[] Rent(int length) => length == 0 ? [] : Pool.Rent(length);
 
