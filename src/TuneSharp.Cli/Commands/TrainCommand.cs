@@ -187,12 +187,16 @@ public static class TrainCommand
             if (loraConfig != null)
             {
                 var linears = model.Linears.Select(l => (l.Name, l)).ToList();
-                if (loraConfig.ModulesToSave.Any(m => LoraConfig.MatchesSuffix("lm_head", m))) linears.Add(("lm_head", model.LmHead));
+                // lm_head takes LoRA (folded into the fused loss as W + s·B·A) or modules_to_save; embed_tokens takes
+                // PEFT's embedding LoRA (lora_embedding_A/B).
+                if (loraConfig.IsTarget("lm_head") || loraConfig.ModulesToSave.Any(m => LoraConfig.MatchesSuffix("lm_head", m)))
+                    linears.Add(("lm_head", model.LmHead));
+                var embeddings = new List<(string Name, Embedding Layer)> { ("model.embed_tokens", model.EmbedTokens) };
                 string[] others = ["model.embed_tokens", "lm_head"];
                 if (config.Model.LoadIn4bit) LoraModel.QuantizeBaseWeights(model.Linears, config.Model.Bnb4bitUseDoubleQuant);
                 lora = config.Lora.InitAdapter != null
-                    ? PeftAdapter.Load(config.Lora.InitAdapter, linears, others.Where(o => !linears.Any(l => l.Name == o)))
-                    : LoraModel.Inject(linears, loraConfig, seed: unchecked((int)t.Seed), others.Where(o => !linears.Any(l => l.Name == o)));
+                    ? PeftAdapter.Load(config.Lora.InitAdapter, linears, others.Where(o => !linears.Any(l => l.Name == o)), embeddings)
+                    : LoraModel.Inject(linears, loraConfig, seed: unchecked((int)t.Seed), others.Where(o => !linears.Any(l => l.Name == o)), embeddings);
             }
             else
             {
