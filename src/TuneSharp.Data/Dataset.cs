@@ -1,6 +1,7 @@
 // An in-memory table of records (JSON objects) with seeded, HF-datasets-style operations.
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Data;
 
@@ -147,15 +148,8 @@ public sealed class Dataset
     /// <summary>Saves as JSONL (one row per line), atomically (temp file + rename).</summary>
     public void SaveJsonl(string path)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        using (var writer = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false)))
-        {
-            var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-            foreach (var row in _rows) writer.WriteLine(row.ToJsonString(options));
-        }
-        File.Move(tmp, full, overwrite: true);
+        var options = new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        AtomicFile.WriteLines(path, _rows.Select(row => row.ToJsonString(options)));
     }
 
     internal DataFormatException MissingColumn(string column, int rowIndex)

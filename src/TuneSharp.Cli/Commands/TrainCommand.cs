@@ -13,6 +13,7 @@ using TuneSharp.Tokenizers;
 using TuneSharp.Training;
 using TuneSharp.Training.Config;
 using TuneSharp.Training.Sft;
+using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Cli.Commands;
 

@@ -131,7 +131,7 @@ public abstract class Optimizer
             ["adam_epsilon"] = Options.Epsilon,
             ["parameters"] = new JsonArray(Parameters.Select(p => (JsonNode?)JsonValue.Create(p.Name)).ToArray()),
         };
-        PeftAdapter.WriteTextAtomic(Path.Combine(folder, StateJsonName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, StateJsonName), o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote; the parameter list and optimizer type must match.</summary>

@@ -28,7 +28,7 @@ public static class PeftAdapter
         Directory.CreateDirectory(folder);
         var tensors = StateDict(model).Select(p => (p.Key, p.Tensor)).ToList();
         SafeTensorsWriter.Write(Path.Combine(folder, WeightsFileName), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        WriteTextAtomic(Path.Combine(folder, ConfigFileName), ConfigJson(model.Config, baseModelNameOrPath ?? model.Config.BaseModelNameOrPath));
+        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFileName), ConfigJson(model.Config, baseModelNameOrPath ?? model.Config.BaseModelNameOrPath));
     }
 
     /// <summary>The saved tensors: PEFT key → F32 tensor (the parameters' own tensors, not copies).</summary>
@@ -179,28 +179,5 @@ public static class PeftAdapter
              .Replace(".modules_to_save.default.", ".", StringComparison.Ordinal)
              .Replace(".modules_to_save.", ".", StringComparison.Ordinal);
         return k;
-    }
-
-    internal static void WriteTextAtomic(string path, string text)
-    {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var s = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-                s.Write(bytes);
-                s.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
     }
 }

@@ -12,6 +12,7 @@ using TuneSharp.Tokenizers;
 using TuneSharp.Training.Formatting;
 using TuneSharp.Training.Sft;
 using TuneSharp.Training.Tracking;
+using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Training.Quickstart;
 

@@ -9,6 +9,7 @@ using TuneSharp.Nn.Optim;
 using TuneSharp.Tensors.Kernels;
 using TuneSharp.Training.Checkpoints;
 using TuneSharp.Training.Tracking;
+using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Training.Sft;
 
