@@ -217,18 +217,7 @@ public sealed class AttentionTests
         }
         foreach (var (x, g, name) in new[] { (q, dq, "dq"), (k, dk, "dk"), (v, dv, "dv") })
         {
-            var numeric = new double[x.Length];
-            const double h = 1e-6;
-            for (int i = 0; i < x.Length; i++)
-            {
-                double keep = x[i];
-                x[i] = keep + h;
-                double up = Loss();
-                x[i] = keep - h;
-                double down = Loss();
-                x[i] = keep;
-                numeric[i] = (up - down) / (2 * h);
-            }
+            var numeric = ElementwiseTestData.NumericGrad(x, Loss, h: 1e-6);
             NumericAssert.GradClose(numeric, g, $"{kind} {name}");
         }
 

@@ -118,18 +118,7 @@ public sealed class LmHeadCrossEntropyTests
         double Loss() => LmHeadCrossEntropyReference.ForwardBackward<double>(hidden, weight, labels, n, c, v, 1.0, softCap, default, default).LossSum;
         foreach (var (x, g, name) in new[] { (hidden, dh, "dhidden"), (weight, dw, "dweight") })
         {
-            var numeric = new double[x.Length];
-            const double h = 1e-6;
-            for (int i = 0; i < x.Length; i++)
-            {
-                double keep = x[i];
-                x[i] = keep + h;
-                double up = Loss();
-                x[i] = keep - h;
-                double down = Loss();
-                x[i] = keep;
-                numeric[i] = (up - down) / (2 * h);
-            }
+            var numeric = ElementwiseTestData.NumericGrad(x, Loss, h: 1e-6);
             NumericAssert.GradClose(numeric, g, $"softcap {softCap} {name}");
         }
     }
