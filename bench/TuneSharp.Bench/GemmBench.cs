@@ -73,7 +73,7 @@ public static class GemmBench
         }
 
         KernelPool.Threads = threads;
-        double peak = PeakBench.Measure(threads, Gemm.UseVector512, iterations: 4_000_000);
+        double peak = PeakBench.Measure(threads, Gemm.UseVector512, iterations: 16_000_000);
         if (json)
         {
             Console.WriteLine(BenchUtil.JsonLine(("note", note), ("threads", threads), ("peak_gflops", peak)));
@@ -183,6 +183,9 @@ public static class GemmBench
             psi.ArgumentList.Add(a);
         psi.Environment["OPENBLAS_CORETYPE"] = core;
         psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        // OpenBLAS's idle workers otherwise spin (sched_yield) for 2^28 cycles after each call, i.e. through our
+        // interleaved run that follows, taking CPU from it; 2^4 cycles makes them sleep as ours do (~50 µs spin).
+        psi.Environment["OPENBLAS_THREAD_TIMEOUT"] = "4";
         psi.Environment[ChildMarker] = "1";
         try
         {

@@ -38,8 +38,10 @@ public static class PeakBench
                 });
                 workers[t].Start();
             }
-            start.SignalAndWait();
+            // Start the clock before releasing the workers: if this thread is descheduled at the barrier, starting
+            // it afterwards would miss part of their loops and report an impossible peak.
             var sw = Stopwatch.StartNew();
+            start.SignalAndWait();
             foreach (var w in workers) w.Join();
             double seconds = sw.Elapsed.TotalSeconds;
             double flops = (double)threads * (iterations / 4) * 12 * 2 * (wide ? 16 : 8);

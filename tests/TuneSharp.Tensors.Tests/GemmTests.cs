@@ -15,7 +15,7 @@ public sealed class GemmTests
 
     // Shapes chosen around the kernel's boundaries: tile 12 × 32, dots path (m or n ≤ 8), KC = 768 (k split into
     // equal 64-aligned blocks), MC = 96, NC = 1024, 64-aligned column splits, the parallel threshold (2e6 FLOPs)
-    // — plus the degenerate 0 and 1.
+    // — plus the degenerate 0 and 1. Three threads give uneven splits.
     private static readonly (int M, int N, int K)[] Shapes =
     [
         (0, 0, 0), (0, 5, 3), (5, 0, 3), (5, 3, 0), (1, 1, 1), (1, 1, 0), (2, 3, 1), (3, 1, 2),
@@ -25,9 +25,11 @@ public sealed class GemmTests
         (191, 33, 20), (192, 31, 21), (193, 65, 17), (61, 129, 257), (193, 97, 257), (130, 257, 70),
         (20, 300, 300), (400, 9, 600), (95, 40, 33), (97, 33, 40), (14, 40, 769), (30, 70, 1600),
         (13, 1100, 20), (97, 1090, 70),
+        // Parallel calls whose packing-cost model picks a column split (32- or 64-aligned parts, ragged last part).
+        (30, 1000, 200), (40, 333, 700), (50, 200, 1300),
     ];
 
-    private static readonly int[] ThreadCounts = [1, 2];
+    private static readonly int[] ThreadCounts = [1, 2, 3];
 
     [Theory]
     [InlineData(Form.TransB, WeightType.F32)]

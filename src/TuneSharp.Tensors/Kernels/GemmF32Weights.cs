@@ -20,6 +20,10 @@ public readonly unsafe struct GemmF32Weights : IGemmWeights
 
     public int Cols { get; }
 
+    /// <summary>Address of W[row, 0]; lets panel packing read F32 rows in place instead of copying them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal float* Row(int row) => _data + (long)row * Cols;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WidenRow(int row, int col, int count, float* dst)
         => Unsafe.CopyBlockUnaligned(dst, _data + (long)row * Cols + col, (uint)count * sizeof(float));
