@@ -81,7 +81,7 @@ public static class GemmBench
         else
         {
             Console.WriteLine($"# {note}");
-            Console.WriteLine($"# ours: {threads} threads, Vector512={Gemm.UseVector512}; FMA peak {peak:F1} GFLOP/s; best of ≥3 interleaved reps after warm-up; GFLOP/s = 2mnk/t");
+            Console.WriteLine($"# ours: {threads} threads, Vector512={Gemm.UseVector512}; FMA peak {peak:F1} GFLOP/s; best of ≥6 interleaved reps (≥2 s) after warm-up; GFLOP/s = 2mnk/t");
             Console.WriteLine($"{"shape (m×n×k)",-16} | {"X·Wᵀ f32",8} {"OpenBLAS",8} {"ratio",5} {"%peak",5} {"bf16",6} {"bf/f32",6} | {"dY·W",6} {"OpenBLAS",8} {"ratio",5} | {"dYᵀ·X",6} {"OpenBLAS",8} {"ratio",5}");
         }
 
@@ -166,7 +166,7 @@ public static class GemmBench
                     throw new ArgumentException($"unknown form '{form}' (xwt, xwt_bf16, dyw, dytx)");
             }
         }
-        var best = BenchUtil.TimeInterleaved(actions);
+        var best = BenchUtil.TimeInterleaved(actions, minReps: 6, minSeconds: 2.0);
         var result = new Dictionary<string, double>();
         for (int i = 0; i < names.Count; i++) result[names[i]] = BenchUtil.Gflops(m, n, k, best[i]);
         return result;

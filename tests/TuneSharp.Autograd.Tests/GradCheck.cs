@@ -1,4 +1,4 @@
-// Finite-difference gradient check through the F32 ops: fourth-order central differences of a random projection of the output.
+// Finite-difference gradient checks of the tape ops: float64-twin central differences (STYLE.md bound) and F32 fourth-order differences.
 using TuneSharp.Autograd;
 using TuneSharp.Tensors;
 using TuneSharp.Testing;
@@ -6,19 +6,100 @@ using TuneSharp.Testing;
 namespace TuneSharp.Autograd.Tests;
 
 /// <summary>
-/// Compares analytic gradients with finite differences of L = Σ out ⊙ r (r fixed random, L summed in float64).
-/// The kernels are float32 only (no float64 twins), so the STYLE.md float64 bound (1e-6 + 1e-5·|n|) is out of reach:
-/// rounding in a float32 forward perturbs L by ~1e-7·√n·|out|, which a step h turns into ~1e-7·√n/h of derivative
-/// noise. We therefore use the fourth-order stencil (8(f₊ₕ − f₋ₕ) − (f₊₂ₕ − f₋₂ₕ)) / 12h with h = 1e-2 (truncation
-/// O(h⁴) ≈ 1e-8, observed noise ≤ 2e-5 for the sizes here) and the float32 bound |a − n| ≤ <see cref="Atol"/>·max(1, ‖n‖∞)
+/// Two checks of the analytic gradients of L = Σ out ⊙ r (r fixed random, the same r in both for a given seed):
+/// <list type="bullet">
+/// <item><see cref="CheckTwin"/> — the STYLE.md finite-difference rule. The tape runs forward + backward in float32
+/// for the analytic gradient; the numeric gradient comes from central differences of a float64 twin of the same
+/// function, written by the test from the generic reference kernels at T = double (Kernels/Reference). The twin's
+/// forward is first asserted equal to the tape's at the float32 matmul/reduction bound, which proves it is the same
+/// function; then |a − n| ≤ 1e-6 + 1e-5·|n| (<see cref="Tolerances.FiniteDiffAtol"/>, <see cref="Tolerances.FiniteDiffRtol"/>).
+/// In float64, h = 1e-6·max(1, |x|) leaves truncation (~h²) and rounding (~1e-16·Σ|out·r|/h) noise near 1e-10,
+/// so what the bound measures is the float32 rounding of the analytic gradient itself — tests keep shapes small so
+/// that stays well inside it (worst seen over OpTwinGradientTests: 0.075 of the bound, attention).</item>
+/// <item><see cref="Check"/> — differences through the float32 tape forward itself, end to end with no twin to write:
+/// it exercises the real F32 forward too, and serves graphs too large or irregular to twin. Rounding in a
+/// float32 forward perturbs L by ~1e-7·√n·|out|, which a step h turns into ~1e-7·√n/h of derivative noise, so it uses
+/// the fourth-order stencil (8(f₊ₕ − f₋ₕ) − (f₊₂ₕ − f₋₂ₕ)) / 12h with h = 1e-2 (truncation O(h⁴) ≈ 1e-8, observed
+/// noise ≤ 2e-5 for the sizes here) and the looser float32 bound |a − n| ≤ <see cref="Atol"/>·max(1, ‖n‖∞)
 /// + <see cref="Rtol"/>·|n| (2e-4, 1e-3): about 10× the worst error seen over all checks, and far below what any
-/// wrong term (a missing factor, a dropped branch, a transposed index) produces.
+/// wrong term (a missing factor, a dropped branch, a transposed index) produces.</item>
+/// </list>
 /// </summary>
 internal static class GradCheck
 {
     public const double H = 1e-2;
     public const double Atol = 2e-4;
     public const double Rtol = 1e-3;
+
+    /// <summary>Relative float64 step of <see cref="CheckTwin"/>: h = TwinH·max(1, |x|).</summary>
+    public const double TwinH = 1e-6;
+
+    /// <summary>Twin forward vs tape forward: the float32 matmul/reduction bound (the tape side is float32).</summary>
+    public const double TwinForwardRtol = Tolerances.MatMulRtol, TwinForwardAtol = Tolerances.MatMulAtol;
+
+    /// <summary>
+    /// Checks d(Σ out ⊙ r)/d(v) for every v in <paramref name="wrt"/> against central differences of a float64 twin.
+    /// <paramref name="twin"/> gets double copies of the <paramref name="wrt"/> values (same order) and returns the
+    /// output flattened in the tape's layout; constants (ids, positions, masks, frozen weights) live in its closure.
+    /// Up to <paramref name="samples"/> elements per leaf are probed (all when 0). Bound: |a − n| ≤ atol + rtol·|n|,
+    /// STYLE.md's unless a test passes a named, commented exception. Returns the worst |a − n| / (atol + rtol·|n|).
+    /// </summary>
+    public static double CheckTwin(Func<Tape, Variable> forward, Variable[] wrt, Func<double[][], double[]> twin, int samples = 0,
+        int seed = 1, ulong tapeSeed = 7, double atol = Tolerances.FiniteDiffAtol, double rtol = Tolerances.FiniteDiffRtol)
+    {
+        foreach (var v in wrt) v.ClearGrad();
+        float[] r, tapeOut;
+        using (var tape = new Tape(tapeSeed))
+        {
+            var y = forward(tape);
+            tapeOut = y.Value.ToFloatArray();
+            r = Random(tapeOut.Length, seed, 1f);
+            tape.Backward(y, r);
+        }
+        var leaves = wrt.Select(v => TwinMath.ToDouble(v.Value.ToFloatArray())).ToArray();
+        NumericAssert.Close(twin(leaves), TwinMath.ToDouble(tapeOut), TwinForwardRtol, TwinForwardAtol, "float64 twin forward vs tape forward");
+
+        double Loss()
+        {
+            var o = twin(leaves);
+            double sum = 0;
+            for (int i = 0; i < o.Length; i++) sum += o[i] * r[i];
+            return sum;
+        }
+
+        var rng = new System.Random(seed + 1);
+        double worst = 0;
+        for (int w = 0; w < wrt.Length; w++)
+        {
+            var v = wrt[w];
+            Assert.NotNull(v.Grad);
+            var analytic = v.Grad!.ToFloatArray();
+            var x = leaves[w];
+            int[] idx = samples <= 0 || samples >= x.Length
+                ? Enumerable.Range(0, x.Length).ToArray()
+                : Enumerable.Range(0, samples).Select(_ => rng.Next(x.Length)).Distinct().ToArray();
+            var numeric = new double[idx.Length];
+            var picked = new double[idx.Length];
+            for (int s = 0; s < idx.Length; s++)
+            {
+                int i = idx[s];
+                double x0 = x[i], h = TwinH * Math.Max(1, Math.Abs(x0));
+                double xp = x0 + h, xm = x0 - h;
+                x[i] = xp;
+                double fp = Loss();
+                x[i] = xm;
+                double fm = Loss();
+                x[i] = x0;
+                // Divide by the step actually taken (xp − xm is exact in double, 2h may not be).
+                numeric[s] = (fp - fm) / (xp - xm);
+                picked[s] = analytic[i];
+                worst = Math.Max(worst, Math.Abs(picked[s] - numeric[s]) / (atol + rtol * Math.Abs(numeric[s])));
+            }
+            NumericAssert.Close(numeric, picked, rtol, atol, $"gradient of '{v.Name}' (float64 twin)");
+            v.ClearGrad();
+        }
+        return worst;
+    }
 
     /// <summary>
     /// Checks d(Σ out ⊙ r)/d(v) for every v in <paramref name="wrt"/> (F32 leaves that require grad) at up to

@@ -1,4 +1,4 @@
-// Finite-difference gradient checks for every op on small shapes (tolerance rationale in GradCheck).
+// F32 fourth-order finite-difference checks of every op on small shapes, through the real tape forward (float64-twin checks: OpTwinGradientTests; tolerances: GradCheck).
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Tensors;
