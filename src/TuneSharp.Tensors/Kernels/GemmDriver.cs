@@ -212,6 +212,7 @@ internal static unsafe class GemmDriver
     // B stored (n, k): micro-panel q holds, for each p, W[jc + 32q + 0..31, pc + p] — a transpose of W's rows.
     // Eight rows at a time are widened into `rows` (8 × kc) and transposed in 8 × 8 AVX blocks, so each packed
     // step receives 8 contiguous floats; paid once per B block and amortized over all m rows of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 and OSR code
     private static void PackBRows<TB>(in TB w, int jc, int nc, int pc, int kc, float* bp, float* rows) where TB : struct, IGemmWeights
     {
         int j = 0;
@@ -295,6 +296,7 @@ internal static unsafe class GemmDriver
     }
 
     // B stored (k, n): micro-panel q holds, for each p, B[pc + p, jc + 32q + 0..31] — contiguous row pieces.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 and OSR code
     private static void PackBCols<TB>(in TB w, int jc, int nc, int pc, int kc, float* bp, float* row) where TB : struct, IGemmWeights
     {
         int full = nc / Nr, tail = nc % Nr;
@@ -330,6 +332,7 @@ internal static unsafe class GemmDriver
     }
 
     // A stored (m, k) row-major: micro-panel r holds, for each p, A[ic + 12r + 0..11, pc + p] (rows past m are 0).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 and OSR code
     private static void PackARows(float* a, nint lda, int ic, int mc, int pc, int kc, float* ap)
     {
         for (int ir = 0; ir < mc; ir += Mr)
@@ -370,6 +373,7 @@ internal static unsafe class GemmDriver
     // outermost so each source row segment (mc floats) is read once, front to back, and scattered to the block's
     // micro-panels; panel-by-panel reading would revisit every row mc / 12 times at a stride of lda, which for a
     // power-of-two lda maps all rows to the same cache sets.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 and OSR code
     private static void PackAKMajor(float* a, nint lda, int ic, int mc, int pc, int kc, float* ap)
     {
         int full = mc / Mr, tail = mc % Mr;
