@@ -69,7 +69,8 @@ public static class GemmBench
         double peak = PeakBench.Measure(threads, Gemm.UseVector512, iterations: 16_000_000);
         if (json)
         {
-            Console.WriteLine(BenchUtil.JsonLine(("note", note), ("threads", threads)));
+            // stdout carries exactly one object per shape; the run's description goes to stderr.
+            Console.Error.WriteLine($"# {note}; {threads} threads");
         }
         else
         {
