@@ -110,7 +110,7 @@ public static class OpsBench
         int counted = result.Count;
         int gemms = dw.Length > 0 ? 3 : 2;
         double flop = 2.0 * counted * v * c;
-        int chunk = LmHeadCrossEntropy.DefaultChunkRows(v);
+        int chunk = LmHeadCrossEntropy.ChunkRows(counted, v);
         var info = GC.GetGCMemoryInfo();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"lm-head+CE {dtype,-4} N={n} C={c} V={v}{(dw.Length > 0 ? " +dW" : "    ")}: fwd+bwd {fb * 1e3,8:F1} ms ({counted / fb,7:F0} tok/s, {gemms * flop / fb / 1e9:F1} GFLOP/s)  " +

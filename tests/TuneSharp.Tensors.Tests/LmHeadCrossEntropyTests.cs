@@ -81,6 +81,23 @@ public sealed class LmHeadCrossEntropyTests
                 for (int p = 0; p < c; p++) Assert.Equal(0f, dh[i * c + p]);
     }
 
+    [Theory]
+    [InlineData(1024, 49152)]
+    [InlineData(1, 49152)]
+    [InlineData(337, 49152)]
+    [InlineData(5000, 32000)]
+    [InlineData(4096, 262144)]
+    [InlineData(100, 8)]
+    public void DefaultChunksAreEvenAndNoLargerThanTheCap(int rows, int vocab)
+    {
+        int cap = LmHeadCrossEntropy.DefaultChunkRows(vocab);
+        int chunk = LmHeadCrossEntropy.ChunkRows(rows, vocab);
+        int chunks = (rows + chunk - 1) / chunk;
+        Assert.InRange(chunk, 1, Math.Min(cap, rows));
+        Assert.Equal((rows + cap - 1) / cap, chunks); // no more passes over W than the cap needs
+        Assert.True(rows - (chunks - 1) * chunk > chunk - chunks, $"last chunk of {rows} rows by {chunk} is ragged");
+    }
+
     [Fact]
     public void AllIgnoredGivesZeroCountAndZeroGradients()
     {

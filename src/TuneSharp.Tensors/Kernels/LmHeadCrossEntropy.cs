@@ -35,8 +35,25 @@ public static unsafe class LmHeadCrossEntropy
         return count > 0 ? 1f / ((float)count * accumulationSteps) : 0f;
     }
 
-    /// <summary>Default rows per chunk: about 8M logits (32 MB), between 64 and 512 rows.</summary>
-    public static int DefaultChunkRows(int vocab) => Math.Clamp((1 << 23) / Math.Max(1, vocab) / 16 * 16, 64, 512);
+    /// <summary>
+    /// Default rows per chunk: about 16M logits (64 MB), between 64 and 512 rows. Every chunk widens and packs all of W
+    /// twice (logits = h·Wᵀ, dh = dlogits·W), so fewer, larger chunks pay for themselves: at V = 49152, C = 576 going
+    /// from 160 to 320 rows cut forward+backward time by 13% (512 rows: 18%) for 30 MB more.
+    /// </summary>
+    public static int DefaultChunkRows(int vocab) => Math.Clamp((1 << 24) / Math.Max(1, vocab) / 16 * 16, 64, 512);
+
+    /// <summary>
+    /// Rows per chunk used for <paramref name="countedRows"/> rows when the caller leaves chunkRows at 0: as many chunks
+    /// as <see cref="DefaultChunkRows"/> needs, evened out, because a ragged last chunk of a few rows would still
+    /// pack all of W.
+    /// </summary>
+    public static int ChunkRows(int countedRows, int vocab)
+    {
+        if (countedRows <= 0) return 0;
+        int max = Math.Min(DefaultChunkRows(vocab), countedRows);
+        int chunks = (countedRows + max - 1) / max;
+        return (countedRows + chunks - 1) / chunks;
+    }
 
     // ---------------------------------------------------------------- evaluation (forward only)
 
@@ -142,7 +159,7 @@ public static unsafe class LmHeadCrossEntropy
         }
         if (count == 0) return new LmHeadCrossEntropyResult(0, 0);
 
-        int chunk = Math.Min(chunkRows > 0 ? chunkRows : DefaultChunkRows(v), count);
+        int chunk = chunkRows > 0 ? Math.Min(chunkRows, count) : ChunkRows(count, v);
         var pool = ArrayPool<float>.Shared;
         float[] logitsBuf = pool.Rent(chunk * v), hBuf = pool.Rent(chunk * c), dhBuf = backward ? pool.Rent(chunk * c) : [];
         int[] rowsBuf = ArrayPool<int>.Shared.Rent(chunk), labelBuf = ArrayPool<int>.Shared.Rent(chunk);
