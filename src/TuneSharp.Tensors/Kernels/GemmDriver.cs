@@ -113,8 +113,9 @@ internal static unsafe class GemmDriver
     /// its share of the FLOPs (tile granularity makes parts uneven) plus what it packs. Every worker packs the
     /// whole B block for its columns, once per KC step, and its A rows once per (NC, KC) block. Splitting rows
     /// therefore packs all of B on every worker; splitting columns packs A on every worker but only a part of B,
-    /// and costs no extra A packing when the columns already span several NC blocks. Measured: with
-    /// m·k ≪ n·k (e.g. the weight gradient dYᵀ·X of a 576-wide layer) the column split is ~10% faster.
+    /// and costs no extra A packing when the columns already span several NC blocks — so for the large X·Wᵀ shapes
+    /// of the gemm bench (n ≥ 2048) and the chunked LM head (m ≈ 300, n = V) the column split wins: no worker
+    /// widens and packs all of W.
     /// </summary>
     private static bool PreferRowSplit(int m, int n, int k, int threads, int tilesM, int tilesN, int colUnit)
     {
