@@ -219,21 +219,20 @@ internal static unsafe class GemmDriver
         int j = 0;
         if (Avx.IsSupported)
         {
-            // F32 rows are transposed straight from the source; other formats are widened into `rows` first.
-            bool direct = typeof(TB) == typeof(GemmF32Weights);
             for (; j + 8 <= nc; j += 8)
             {
-                float* src = rows;
-                nint lds = kc;
-                if (direct)
+                // F32 rows are transposed straight from the source; other formats are widened into `rows` first.
+                float* src = InPlaceRow(w, jc + j);
+                nint lds = w.Cols;
+                if (src != null)
                 {
-                    ref readonly var f32 = ref Unsafe.As<TB, GemmF32Weights>(ref Unsafe.AsRef(in w));
-                    src = f32.Row(jc + j) + pc;
-                    lds = f32.Cols;
+                    src += pc;
                 }
                 else
                 {
                     for (int r = 0; r < 8; r++) w.WidenRow(jc + j + r, pc, kc, rows + r * kc);
+                    src = rows;
+                    lds = kc;
                 }
                 float* dst = bp + (nint)(j / Nr) * Nr * kc + (j % Nr);
                 int p = 0;
@@ -255,6 +254,12 @@ internal static unsafe class GemmDriver
             for (int p = 0; p < kc; p++) new Span<float>(panel + p * Nr + tail, Nr - tail).Clear();
         }
     }
+
+    // Address of row `row` when the weight is F32 in memory (packing then reads it in place), else null. The type test
+    // is a JIT-time constant in each specialization, so other formats pay nothing for it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* InPlaceRow<TB>(in TB w, int row) where TB : struct, IGemmWeights
+        => typeof(TB) == typeof(GemmF32Weights) ? Unsafe.As<TB, GemmF32Weights>(ref Unsafe.AsRef(in w)).Row(row) : null;
 
     // dst[q·ldd + r] = src[r·lds + q] for r, q < 8 (unpack → shuffle → 128-bit lane permute).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -301,18 +306,25 @@ internal static unsafe class GemmDriver
     private static void PackBCols<TB>(in TB w, int jc, int nc, int pc, int kc, float* bp, float* row) where TB : struct, IGemmWeights
     {
         int full = nc / Nr, tail = nc % Nr;
-        bool direct = typeof(TB) == typeof(GemmF32Weights);
         for (int p = 0; p < kc; p++)
         {
-            if (direct) row = Unsafe.As<TB, GemmF32Weights>(ref Unsafe.AsRef(in w)).Row(pc + p) + jc;
-            else w.WidenRow(pc + p, jc, nc, row);
+            float* src = InPlaceRow(w, pc + p);
+            if (src != null)
+            {
+                src += jc;
+            }
+            else
+            {
+                w.WidenRow(pc + p, jc, nc, row);
+                src = row;
+            }
             float* dst = bp + p * Nr;
             for (int q = 0; q < full; q++)
-                Copy32(row + q * Nr, dst + (nint)q * Nr * kc);
+                Copy32(src + q * Nr, dst + (nint)q * Nr * kc);
             if (tail != 0)
             {
                 float* d = dst + (nint)full * Nr * kc;
-                for (int j = 0; j < tail; j++) d[j] = row[full * Nr + j];
+                for (int j = 0; j < tail; j++) d[j] = src[full * Nr + j];
                 for (int j = tail; j < Nr; j++) d[j] = 0;
             }
         }

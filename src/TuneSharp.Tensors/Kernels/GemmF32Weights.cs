@@ -26,5 +26,5 @@ public readonly unsafe struct GemmF32Weights : IGemmWeights
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WidenRow(int row, int col, int count, float* dst)
-        => Unsafe.CopyBlockUnaligned(dst, _data + (long)row * Cols + col, (uint)count * sizeof(float));
+        => Unsafe.CopyBlockUnaligned(dst, Row(row) + col, (uint)count * sizeof(float));
 }
