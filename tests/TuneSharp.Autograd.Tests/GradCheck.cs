@@ -15,7 +15,7 @@ namespace TuneSharp.Autograd.Tests;
 /// function; then |a − n| ≤ 1e-6 + 1e-5·|n| (<see cref="Tolerances.FiniteDiffAtol"/>, <see cref="Tolerances.FiniteDiffRtol"/>).
 /// In float64, h = 1e-6·max(1, |x|) leaves truncation (~h²) and rounding (~1e-16·Σ|out·r|/h) noise near 1e-10,
 /// so what the bound measures is the float32 rounding of the analytic gradient itself — tests keep shapes small so
-/// that stays well inside it (worst seen over OpTwinGradientTests: 0.075 of the bound, attention).</item>
+/// that stays well inside it (worst seen over OpGradientTests: 0.075 of the bound, attention).</item>
 /// <item><see cref="Check"/> — differences through the float32 tape forward itself, end to end with no twin to write:
 /// it exercises the real F32 forward too, and serves graphs too large or irregular to twin. Rounding in a
 /// float32 forward perturbs L by ~1e-7·√n·|out|, which a step h turns into ~1e-7·√n/h of derivative noise, so it uses
@@ -47,17 +47,9 @@ internal static class GradCheck
     public static double CheckTwin(Func<Tape, Variable> forward, Variable[] wrt, Func<double[][], double[]> twin, int samples = 0,
         int seed = 1, ulong tapeSeed = 7, double atol = Tolerances.FiniteDiffAtol, double rtol = Tolerances.FiniteDiffRtol)
     {
-        foreach (var v in wrt) v.ClearGrad();
-        float[] r, tapeOut;
-        using (var tape = new Tape(tapeSeed))
-        {
-            var y = forward(tape);
-            tapeOut = y.Value.ToFloatArray();
-            r = Random(tapeOut.Length, seed, 1f);
-            tape.Backward(y, r);
-        }
-        var leaves = wrt.Select(v => TwinMath.ToDouble(v.Value.ToFloatArray())).ToArray();
-        NumericAssert.Close(twin(leaves), TwinMath.ToDouble(tapeOut), TwinForwardRtol, TwinForwardAtol, "float64 twin forward vs tape forward");
+        var (r, tapeOut) = Backward(forward, wrt, seed, tapeSeed);
+        var leaves = wrt.Select(v => Widening.ToDouble(v.Value.ToFloatArray())).ToArray();
+        NumericAssert.Close(twin(leaves), Widening.ToDouble(tapeOut), TwinForwardRtol, TwinForwardAtol, "float64 twin forward vs tape forward");
 
         double Loss()
         {
@@ -75,9 +67,7 @@ internal static class GradCheck
             Assert.NotNull(v.Grad);
             var analytic = v.Grad!.ToFloatArray();
             var x = leaves[w];
-            int[] idx = samples <= 0 || samples >= x.Length
-                ? Enumerable.Range(0, x.Length).ToArray()
-                : Enumerable.Range(0, samples).Select(_ => rng.Next(x.Length)).Distinct().ToArray();
+            int[] idx = ProbeIndices(x.Length, samples, rng);
             var numeric = new double[idx.Length];
             var picked = new double[idx.Length];
             for (int s = 0; s < idx.Length; s++)
@@ -107,24 +97,14 @@ internal static class GradCheck
     /// </summary>
     public static void Check(Func<Tape, Variable> forward, Variable[] wrt, int samples = 0, int seed = 1, ulong tapeSeed = 7)
     {
-        foreach (var v in wrt) v.ClearGrad();
-        float[] r;
-        using (var tape = new Tape(tapeSeed))
-        {
-            var y = forward(tape);
-            r = Random(checked((int)y.Value.ElementCount), seed, 1f);
-            tape.Backward(y, r);
-        }
+        var (r, _) = Backward(forward, wrt, seed, tapeSeed);
         var rng = new System.Random(seed + 1);
         foreach (var v in wrt)
         {
             Assert.NotNull(v.Grad);
             var analytic = v.Grad!.ToFloatArray();
             var tensor = v.Value;
-            int count = checked((int)tensor.ElementCount);
-            int[] idx = samples <= 0 || samples >= count
-                ? Enumerable.Range(0, count).ToArray()
-                : Enumerable.Range(0, samples).Select(_ => rng.Next(count)).Distinct().ToArray();
+            int[] idx = ProbeIndices(checked((int)tensor.ElementCount), samples, rng);
             var numeric = new double[idx.Length];
             var picked = new double[idx.Length];
             for (int s = 0; s < idx.Length; s++)
@@ -146,6 +126,27 @@ internal static class GradCheck
             v.ClearGrad();
         }
     }
+
+    /// <summary>
+    /// Clears the leaves' gradients, runs the graph once on a fresh tape and back-propagates a fixed random projection
+    /// r (from <paramref name="seed"/>) of its output, so each leaf's Grad holds d(Σ out ⊙ r)/d(leaf). Returns r and the output.
+    /// </summary>
+    private static (float[] R, float[] Output) Backward(Func<Tape, Variable> forward, Variable[] wrt, int seed, ulong tapeSeed)
+    {
+        foreach (var v in wrt) v.ClearGrad();
+        using var tape = new Tape(tapeSeed);
+        var y = forward(tape);
+        var output = y.Value.ToFloatArray();
+        var r = Random(output.Length, seed, 1f);
+        tape.Backward(y, r);
+        return (r, output);
+    }
+
+    /// <summary>Every index of a leaf of <paramref name="count"/> elements, or <paramref name="samples"/> random distinct ones.</summary>
+    private static int[] ProbeIndices(int count, int samples, System.Random rng)
+        => samples <= 0 || samples >= count
+            ? Enumerable.Range(0, count).ToArray()
+            : Enumerable.Range(0, samples).Select(_ => rng.Next(count)).Distinct().ToArray();
 
     /// <summary>Σ out ⊙ r in float64 from a no-grad forward.</summary>
     public static double Eval(Func<Tape, Variable> forward, float[] r, ulong tapeSeed)

@@ -1,14 +1,27 @@
-// F32 fourth-order finite-difference checks of every op on small shapes, through the real tape forward (float64-twin checks: OpTwinGradientTests; tolerances: GradCheck).
+// Finite-difference checks of every op on small shapes: float64-twin central differences at the STYLE.md bound and F32 fourth-order differences through the real tape forward (both in GradCheck).
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Tensors;
 using TuneSharp.Tensors.Kernels;
+using TuneSharp.Tensors.Kernels.Reference;
+using TuneSharp.Testing;
+using Xunit.Abstractions;
 
 namespace TuneSharp.Autograd.Tests;
 
-public sealed class OpGradientTests
+/// <summary>
+/// Each test builds one graph and checks it twice: <see cref="GradCheck.Check"/> (F32, end to end) and
+/// <see cref="GradCheck.CheckTwin"/>, whose twin writes the op's forward again as a closure over the reference kernels
+/// at T = double, read from the op's source for the exact function (scales, eps, softcap, GQA mapping, padding, dropout
+/// mask). Constants the op takes in float (eps, scales, frozen weights) enter the twin as the float values the op sees,
+/// widened exactly. Each twin check logs its worst |a − n| / bound.
+/// </summary>
+public sealed class OpGradientTests(ITestOutputHelper output)
 {
     private static Variable P(string name, int seed, params int[] shape) => GradCheck.Param(name, seed, 1f, shape);
+
+    private void Report(string what, double worstRatio) =>
+        output.WriteLine($"{what}: worst |a − n| / (1e-6 + 1e-5·|n|) = {worstRatio:F4}");
 
     [Fact]
     public void Linear_WithBias()
@@ -17,6 +30,12 @@ public sealed class OpGradientTests
         var w = P("w", 2, 4, 5);
         var b = P("b", 3, 4);
         GradCheck.Check(t => t.Linear(x, w, b), [x, w, b]);
+        Report("Linear", GradCheck.CheckTwin(t => t.Linear(x, w, b), [x, w, b], l =>
+        {
+            var y = TwinMath.MatMulTransB(l[0], l[1], 6, 4, 5);
+            TwinMath.AddRowBias(y, l[2]);
+            return y;
+        }));
     }
 
     [Fact]
@@ -25,6 +44,9 @@ public sealed class OpGradientTests
         var x = P("x", 1, 6, 8);
         var w = Variable.Parameter(Tensor.FromArrayBf16(GradCheck.Random(3 * 8, 2, 1f), 3, 8), trainable: false, "w");
         GradCheck.Check(t => t.Linear(x, w), [x]);
+        // The twin multiplies by the bf16-rounded weight: that is the function the op computes.
+        var wd = Widening.ToDouble(w.Value.ToFloatArray());
+        Report("Linear (frozen BF16 W)", GradCheck.CheckTwin(t => t.Linear(x, w), [x], l => TwinMath.MatMulTransB(l[0], wd, 6, 3, 8)));
         Assert.Null(w.Grad);
     }
 
@@ -48,7 +70,17 @@ public sealed class OpGradientTests
         using var tape = new Tape();
         var y1 = tape.Linear(x, nf4.AsGemmWeights(), nf4).Value.ToFloatArray();
         var y2 = tape.Linear(x, Variable.Constant(Tensor.FromArray(deq, n, k))).Value.ToFloatArray();
-        TuneSharp.Testing.NumericAssert.Close(y2, y1, TuneSharp.Testing.Tolerances.MatMulRtol, TuneSharp.Testing.Tolerances.MatMulAtol, "nf4 linear");
+        NumericAssert.Close(y2, y1, Tolerances.MatMulRtol, Tolerances.MatMulAtol, "nf4 linear");
+        // An NF4 weight is a fixed function of its codes and scales, so its twin is the linear over the widened rows
+        // (the same function as long as the GEMM's in-packing dequantization matches WidenRow: the forward check says so).
+        var wd = Widening.ToDouble(deq);
+        Report("Linear (frozen NF4 W)", GradCheck.CheckTwin(t => t.Linear(x, nf4.AsGemmWeights(), nf4), [x], l => TwinMath.MatMulTransB(l[0], wd, 3, n, k)));
+        Report("LinearNf4 (+ bias)", GradCheck.CheckTwin(t => t.LinearNf4(x, nf4, bias), [x, bias], l =>
+        {
+            var y = TwinMath.MatMulTransB(l[0], wd, 3, n, k);
+            TwinMath.AddRowBias(y, l[1]);
+            return y;
+        }));
     }
 
     [Fact]
@@ -57,6 +89,7 @@ public sealed class OpGradientTests
         var a = P("a", 1, 4, 3);
         var b = P("b", 2, 3, 5);
         GradCheck.Check(t => t.MatMul(a, b), [a, b]);
+        Report("MatMul", GradCheck.CheckTwin(t => t.MatMul(a, b), [a, b], l => TwinMath.MatMul(l[0], l[1], 4, 3, 5)));
     }
 
     [Fact]
@@ -64,14 +97,25 @@ public sealed class OpGradientTests
     {
         var a = P("a", 1, 4, 6);
         var b = P("b", 2, 4, 6);
-        GradCheck.Check(t =>
+        Variable Graph(Tape t)
         {
             var s = t.Add(a, b);
             var m = t.Mul(s, a);
             var r = t.Reshape(m, 2, 2, 6);
             var z = t.Scale(r, 0.5f);
             return t.Add(z, t.Reshape(a, 2, 2, 6));
-        }, [a, b]);
+        }
+        GradCheck.Check(Graph, [a, b]);
+        Report("Add/Mul/Scale/Reshape", GradCheck.CheckTwin(Graph, [a, b], l =>
+        {
+            // Reshape is a view: row-major (4, 6) and (2, 2, 6) share the flat layout, so the twin needs no step for it.
+            double[] av = l[0], s = new double[24], y = new double[24];
+            ElementwiseReference.Add<double>(av, l[1], s);
+            ElementwiseReference.Mul<double>(s, av, y);
+            ElementwiseReference.Scale(y, 0.5, y);
+            ElementwiseReference.AddInPlace<double>(av, y);
+            return y;
+        }));
     }
 
     [Fact]
@@ -79,6 +123,13 @@ public sealed class OpGradientTests
     {
         var a = P("a", 1, 5);
         GradCheck.Check(t => t.Mul(t.Add(a, a), a), [a]);
+        Report("Add(a, a)", GradCheck.CheckTwin(t => t.Mul(t.Add(a, a), a), [a], l =>
+        {
+            double[] s = new double[5], y = new double[5];
+            ElementwiseReference.Add<double>(l[0], l[0], s);
+            ElementwiseReference.Mul<double>(s, l[0], y);
+            return y;
+        }));
     }
 
     [Fact]
@@ -87,6 +138,12 @@ public sealed class OpGradientTests
         var table = P("table", 1, 7, 4);
         int[] ids = [3, 0, 3, 6, 3];
         GradCheck.Check(t => t.Embedding(ids, table, scale: 2f), [table]);
+        Report("Embedding", GradCheck.CheckTwin(t => t.Embedding(ids, table, scale: 2f), [table], l =>
+        {
+            var y = new double[ids.Length * 4];
+            EmbeddingReference.Forward<double>(ids, l[0], y, 7, 4, 2.0);
+            return y;
+        }));
     }
 
     [Theory]
@@ -94,19 +151,37 @@ public sealed class OpGradientTests
     [InlineData(true)]
     public void RmsNorm(bool gemma)
     {
+        const float eps = 1e-6f;
         var x = P("x", 1, 3, 8);
         var w = P("w", 2, 8);
-        GradCheck.Check(t => t.RmsNorm(x, w, 1e-6f, gemma), [x, w]);
+        GradCheck.Check(t => t.RmsNorm(x, w, eps, gemma), [x, w]);
+        Report(gemma ? "RmsNorm (Gemma 1 + w)" : "RmsNorm (Llama)", GradCheck.CheckTwin(t => t.RmsNorm(x, w, eps, gemma), [x, w], l =>
+        {
+            var y = new double[24];
+            RmsNormReference.Forward<double>(l[0], l[1], y, default, 3, 8, eps, gemma);
+            return y;
+        }));
     }
 
     [Fact]
     public void Rope()
     {
         int tokens = 5, heads = 2, hs = 8;
+        int[] positions = [0, 1, 2, 7, 3];
         var x = P("x", 1, tokens, heads * hs);
         var inv = TuneSharp.Tensors.Kernels.Rope.InverseFrequencies(hs, 10000.0);
-        using var table = new RopeTable(new[] { 0, 1, 2, 7, 3 }, inv);
+        using var table = new RopeTable(positions, inv);
         GradCheck.Check(t => t.Rope(x, table, heads), [x]);
+        // The op's cos/sin table is float32 (angle p·inv rounded to float, then MathF.Cos/Sin); the twin evaluates
+        // the angles in double from the same float inverse frequencies. The two rotations differ by ≲ 1 float ulp of
+        // the angle, which the forward check allows and which moves the gradient by < 1e-6·|dy|.
+        var invD = Widening.ToDouble(inv);
+        Report("Rope", GradCheck.CheckTwin(t => t.Rope(x, table, heads), [x], l =>
+        {
+            var y = new double[tokens * heads * hs];
+            RopeReference.Forward<double>(l[0], positions, invD, y, heads, hs);
+            return y;
+        }));
     }
 
     [Theory]
@@ -122,8 +197,18 @@ public sealed class OpGradientTests
         var k = P("k", 2, b, t, nkv, hs);
         var v = P("v", 3, b, t, nkv, hs);
         var shape = new AttentionShape(b, t, t, nh, nkv, hs) { Causal = causal, SlidingWindow = window, SoftCap = softCap };
+        // Batch 0 masks key 0, so with causal its query 0 sees nothing: a fully masked row (output 0, no gradient).
         byte[] mask = padding ? [0, 1, 1, 1, 1, 1, 1, 1, 1, 0] : [];
         GradCheck.Check(tp => tp.Attention(q, k, v, shape, mask), [q, k, v]);
+        // The reference reads the same AttentionShape (scale 1/√hs as float, GQA head h → h / (nh/nkv), window,
+        // softcap) and key mask, so it is the same function by construction; the forward check confirms it.
+        Report($"Attention causal={causal} window={window} softcap={softCap} padding={padding}",
+            GradCheck.CheckTwin(tp => tp.Attention(q, k, v, shape, mask), [q, k, v], l =>
+            {
+                var o = new double[b * t * nh * hs];
+                AttentionReference.Forward<double>(shape, l[0], l[1], l[2], mask, o, default);
+                return o;
+            }));
     }
 
     [Fact]
@@ -132,6 +217,12 @@ public sealed class OpGradientTests
         var g = P("gate", 1, 3, 6);
         var u = P("up", 2, 3, 6);
         GradCheck.Check(t => t.SwiGlu(g, u), [g, u]);
+        Report("SwiGlu", GradCheck.CheckTwin(t => t.SwiGlu(g, u), [g, u], l =>
+        {
+            var h = new double[18];
+            ActivationsReference.SwiGlu<double>(l[0], l[1], h);
+            return h;
+        }));
     }
 
     [Fact]
@@ -140,6 +231,14 @@ public sealed class OpGradientTests
         var g = GradCheck.Param("gate", 1, 2f, 3, 6);
         var u = P("up", 2, 3, 6);
         GradCheck.Check(t => t.GeGlu(g, u), [g, u]);
+        // The double GELU uses the exact √(2/π) and 0.044715 where the kernel rounds them to float: a ~1e-8 relative
+        // difference in the function, far inside both bounds.
+        Report("GeGlu", GradCheck.CheckTwin(t => t.GeGlu(g, u), [g, u], l =>
+        {
+            var h = new double[18];
+            ActivationsReference.GeGlu<double>(l[0], l[1], h);
+            return h;
+        }));
     }
 
     [Fact]
@@ -149,13 +248,47 @@ public sealed class OpGradientTests
         GradCheck.Check(t => t.Silu(x), [x]);
         GradCheck.Check(t => t.GeluTanh(x), [x]);
         GradCheck.Check(t => t.Softmax(t.Scale(x, 1.5f)), [x]);
+        Report("Silu", GradCheck.CheckTwin(t => t.Silu(x), [x], l =>
+        {
+            var y = new double[21];
+            ActivationsReference.Silu<double>(l[0], y);
+            return y;
+        }));
+        Report("GeluTanh", GradCheck.CheckTwin(t => t.GeluTanh(x), [x], l =>
+        {
+            var y = new double[21];
+            ActivationsReference.GeluTanh<double>(l[0], y);
+            return y;
+        }));
+        Report("Softmax(1.5·x)", GradCheck.CheckTwin(t => t.Softmax(t.Scale(x, 1.5f)), [x], l =>
+        {
+            double[] z = new double[21], y = new double[21];
+            ElementwiseReference.Scale<double>(l[0], 1.5, z);
+            SoftmaxReference.Forward<double>(z, y, 3, 7);
+            return y;
+        }));
     }
 
     [Fact]
     public void Dropout_Gradient()
     {
+        const float p = 0.25f;
+        const ulong tapeSeed = 7;
         var x = P("x", 1, 4, 16);
-        GradCheck.Check(t => t.Dropout(x, 0.25f), [x]);
+        GradCheck.Check(t => t.Dropout(x, p), [x], tapeSeed: tapeSeed);
+        // CheckTwin gives every forward a fresh Tape(tapeSeed) whose first random stream is 0, so the op's mask is
+        // m[i] = (U(Key(tapeSeed, 0), i) ≥ p) — the draw Dropout_MaskIsTheCounterRngDraw pins down. The twin applies
+        // that mask with the op's float scale 1/(1 − p); the forward check proves the masks agree element by element.
+        ulong key = CounterRng.Key(tapeSeed, 0);
+        var keep = Enumerable.Range(0, 64).Select(i => CounterRng.Uniform((uint)i, key) >= p).ToArray();
+        Assert.Contains(false, keep);
+        double scale = 1f / (1f - p);
+        Report("Dropout", GradCheck.CheckTwin(t => t.Dropout(x, p), [x], l =>
+        {
+            var y = new double[64];
+            for (int i = 0; i < y.Length; i++) y[i] = keep[i] ? l[0][i] * scale : 0;
+            return y;
+        }, tapeSeed: tapeSeed));
     }
 
     [Theory]
@@ -180,16 +313,29 @@ public sealed class OpGradientTests
     }
 
     [Theory]
-    [InlineData(false, 0f)]
-    [InlineData(true, 0f)]
-    [InlineData(true, 3f)]
-    public void LmHeadCrossEntropy(bool trainableHead, float softCap)
+    [InlineData(false, 0f, 0)]
+    [InlineData(true, 0f, 0)]
+    [InlineData(true, 3f, 0)]
+    [InlineData(false, 3f, 12)]
+    public void LmHeadCrossEntropy(bool trainableHead, float softCap, int tokenCount)
     {
         int n = 6, c = 5, vocab = 11;
         var h = P("hidden", 1, n, c);
         var w = Variable.Parameter(Tensor.FromArray(GradCheck.Random(vocab * c, 2, 1f), vocab, c), trainableHead, "lm_head");
         int[] labels = [3, -100, 10, 0, -100, 7];
-        GradCheck.Check(t => t.LmHeadCrossEntropy(h, w, labels, softCap), trainableHead ? [h, w] : [h]);
+        int? divisor = tokenCount > 0 ? tokenCount : null;
+        Variable[] wrt = trainableHead ? [h, w] : [h];
+        GradCheck.Check(t => t.LmHeadCrossEntropy(h, w, labels, softCap, divisor), wrt);
+        var wd = Widening.ToDouble(w.Value.ToFloatArray());
+        // Loss = Σ token losses over labels ≠ −100 / (tokenCount ?? counted tokens), as the op computes it.
+        Report($"LmHeadCrossEntropy trainableHead={trainableHead} softcap={softCap} tokenCount={divisor?.ToString() ?? "counted"}",
+            GradCheck.CheckTwin(t => t.LmHeadCrossEntropy(h, w, labels, softCap, divisor), wrt, l =>
+            {
+                var (sum, count) = LmHeadCrossEntropyReference.ForwardBackward<double>(l[0], trainableHead ? l[1] : wd, labels,
+                    n, c, vocab, 1.0, softCap, default, default);
+                Assert.Equal(4, count);
+                return [sum / (divisor ?? count)];
+            }));
         if (!trainableHead) Assert.Null(w.Grad);
     }
 
@@ -217,7 +363,7 @@ public sealed class OpGradientTests
             overridden = l.Item();
         }
         Assert.Equal(mean * 3 / 12, overridden, 6);
-        TuneSharp.Testing.NumericAssert.Close(gMean.Select(g => g * 3 / 12).ToArray(), h.Grad!.ToFloatArray(), 1e-6, 1e-8, "dhidden");
+        NumericAssert.Close(gMean.Select(g => g * 3 / 12).ToArray(), h.Grad!.ToFloatArray(), 1e-6, 1e-8, "dhidden");
         GradCheck.Check(t => t.LmHeadCrossEntropy(h, w, labels, tokenCount: 12), [h]);
         var none = Enumerable.Repeat(-100, n).ToArray();
         using (var t = new Tape())

@@ -1,4 +1,4 @@
-// Float64 building blocks for the twin closures of OpTwinGradientTests: matrix products (GemmReference is float-only) and widening.
+// Float64 building blocks for the twin closures of OpGradientTests: matrix products (GemmReference is float-only) and the Linear bias.
 using TuneSharp.Tensors.Kernels.Reference;
 
 namespace TuneSharp.Autograd.Tests;
@@ -41,13 +41,5 @@ internal static class TwinMath
     public static void AddRowBias(Span<double> y, ReadOnlySpan<double> b)
     {
         for (int o = 0; o < y.Length; o += b.Length) ElementwiseReference.AddInPlace(b, y.Slice(o, b.Length));
-    }
-
-    /// <summary>Exact widening: every float is a double, so the twin sees the very inputs the tape saw.</summary>
-    public static double[] ToDouble(ReadOnlySpan<float> x)
-    {
-        var d = new double[x.Length];
-        for (int i = 0; i < x.Length; i++) d[i] = x[i];
-        return d;
     }
 }

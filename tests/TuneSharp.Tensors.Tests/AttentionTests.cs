@@ -2,6 +2,7 @@
 using TuneSharp.Tensors.Kernels;
 using TuneSharp.Tensors.Kernels.Reference;
 using TuneSharp.Testing;
+using static TuneSharp.Testing.Widening;
 
 namespace TuneSharp.Tensors.Tests;
 
@@ -60,7 +61,6 @@ public sealed class AttentionTests
         return r;
     }
 
-    private static double[] ToDouble(float[] x) => Array.ConvertAll(x, f => (double)f);
 
     private static float[] ToFloat(double[] x) => Array.ConvertAll(x, f => (float)f);
 

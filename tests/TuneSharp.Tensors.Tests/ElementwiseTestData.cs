@@ -30,13 +30,6 @@ internal static class ElementwiseTestData
         for (int i = 0; i < Math.Min(x.Length, specials.Length); i++) x[i] = specials[i];
     }
 
-    public static double[] ToDouble(ReadOnlySpan<float> x)
-    {
-        var r = new double[x.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = x[i];
-        return r;
-    }
-
     /// <summary>
     /// Central differences of a scalar loss with respect to every element of <paramref name="x"/> (perturbed in place
     /// and restored). h = 1e-5 in double keeps truncation (~h²) and round-off (~1e-16/h) below the FD tolerance.

@@ -2,6 +2,7 @@
 using TuneSharp.Tensors.Kernels;
 using TuneSharp.Tensors.Kernels.Reference;
 using TuneSharp.Testing;
+using static TuneSharp.Testing.Widening;
 
 namespace TuneSharp.Tensors.Tests;
 
@@ -14,7 +15,6 @@ public sealed class LmHeadCrossEntropyTests
         return r;
     }
 
-    private static double[] ToDouble(float[] x) => Array.ConvertAll(x, f => (double)f);
 
     private static int[] Labels(Random rng, int n, int v, double ignoredFraction)
     {

@@ -3,6 +3,7 @@ using TuneSharp.Tensors.Kernels;
 using TuneSharp.Tensors.Kernels.Reference;
 using TuneSharp.Testing;
 using static TuneSharp.Tensors.Tests.ElementwiseTestData;
+using static TuneSharp.Testing.Widening;
 
 namespace TuneSharp.Tensors.Tests;
 
