@@ -2,7 +2,7 @@
 namespace TuneSharp.Data;
 
 /// <summary>Thrown for malformed or unusable dataset input; the message is a complete, user-facing paragraph.</summary>
-public sealed class DataFormatException : Exception
+public sealed class DataFormatException : TuneSharpException
 {
     public DataFormatException(string message, string? path = null, long line = 0, string? field = null, Exception? inner = null)
         : base(Compose(message, path, line, field), inner)
@@ -27,4 +27,6 @@ public sealed class DataFormatException : Exception
         var what = field is null ? "" : $"field '{field}': ";
         return where + what + message;
     }
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }

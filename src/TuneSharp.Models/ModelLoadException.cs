@@ -6,7 +6,9 @@ namespace TuneSharp.Models;
 /// unexpected and mis-shaped tensors listed at once), a file is truncated or malformed, or a GGUF file is of an
 /// unsupported architecture. <see cref="Exception.Message"/> always names the file.
 /// </summary>
-public sealed class ModelLoadException : Exception
+public sealed class ModelLoadException : TuneSharpException
 {
     public ModelLoadException(string message, Exception? inner = null) : base(message, inner) { }
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }

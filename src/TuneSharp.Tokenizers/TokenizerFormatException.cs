@@ -1,7 +1,7 @@
 // The exception thrown for malformed or unsupported tokenizer files; names the file and the JSON path of the bad field.
 namespace TuneSharp.Tokenizers;
 
-public sealed class TokenizerFormatException : Exception
+public sealed class TokenizerFormatException : TuneSharpException
 {
     public TokenizerFormatException(string message, string? file = null, string? jsonPath = null, Exception? inner = null)
         : base(Compose(message, file, jsonPath), inner)
@@ -27,4 +27,6 @@ public sealed class TokenizerFormatException : Exception
         };
         return message + where;
     }
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }

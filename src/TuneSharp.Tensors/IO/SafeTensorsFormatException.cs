@@ -5,7 +5,7 @@ namespace TuneSharp.Tensors.IO;
 /// Thrown when a safetensors file (or a sharded model's <c>model.safetensors.index.json</c>) violates the format.
 /// The message always names the file and, when one is involved, the tensor.
 /// </summary>
-public sealed class SafeTensorsFormatException : Exception
+public sealed class SafeTensorsFormatException : TuneSharpException
 {
     public SafeTensorsFormatException(string filePath, string detail, string? tensorName = null, Exception? innerException = null)
         : base(Compose(filePath, detail, tensorName), innerException)
@@ -28,4 +28,6 @@ public sealed class SafeTensorsFormatException : Exception
         tensorName is null
             ? $"invalid safetensors file '{filePath}': {detail}"
             : $"invalid safetensors file '{filePath}', tensor '{tensorName}': {detail}";
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }

@@ -2,8 +2,10 @@
 namespace TuneSharp.Tokenizers.Gguf;
 
 public sealed class GgufFormatException(string reason, string? file, Exception? inner = null)
-    : Exception(file is null ? reason : $"{reason} (in {file})", inner)
+    : TuneSharpException(file is null ? reason : $"{reason} (in {file})", inner)
 {
     public string Reason { get; } = reason;
     public string? File { get; } = file;
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }

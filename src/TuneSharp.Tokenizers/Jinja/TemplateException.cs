@@ -1,7 +1,7 @@
 // A template syntax or runtime error, reported with the 1-based template line and column and a short excerpt of that line.
 namespace TuneSharp.Tokenizers.Jinja;
 
-public sealed class TemplateException : Exception
+public sealed class TemplateException : TuneSharpException
 {
     public TemplateException(string reason, int line, int column, string excerpt, Exception? inner = null)
         : base($"{reason} (template line {line}, column {column}: {excerpt})", inner)
@@ -18,4 +18,6 @@ public sealed class TemplateException : Exception
     public int Column { get; }
     /// <summary>Up to ~60 characters of the offending template line around the column.</summary>
     public string Excerpt { get; }
+
+    public override ExitCode ExitCode => ExitCode.InputFormat;
 }
