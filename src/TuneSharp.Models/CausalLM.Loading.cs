@@ -52,7 +52,7 @@ public sealed partial class CausalLM
                 Lin(WeightNames.OProj(i), c.HasOutputBias ? WeightNames.OProjBias(i) : null),
                 c.HasQkNorm ? Norm(WeightNames.QNorm(i)) : null,
                 c.HasQkNorm ? Norm(WeightNames.KNorm(i)) : null);
-            var mlp = new GatedMlp(c.Activation,
+            var mlp = new GatedMlp(i, c.Activation,
                 Lin(WeightNames.GateProj(i), c.HasMlpBias ? WeightNames.GateProjBias(i) : null),
                 Lin(WeightNames.UpProj(i), c.HasMlpBias ? WeightNames.UpProjBias(i) : null),
                 Lin(WeightNames.DownProj(i), c.HasMlpBias ? WeightNames.DownProjBias(i) : null));

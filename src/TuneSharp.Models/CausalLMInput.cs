@@ -7,14 +7,17 @@ namespace TuneSharp.Models;
 /// Token ids (B, T) row-major with an optional attention mask (1 = token, 0 = padding, any side). Positions follow
 /// HF <c>generate</c>: <c>cumsum(mask) − 1</c> with padding set to 1 (0..T−1 without a mask), unless given.
 /// Holds the RoPE cos/sin table the ops reference until backward finishes: dispose it after <c>Tape.Backward</c>.
+/// With a <see cref="Cache"/> (<see cref="ForCache"/>) the tokens continue the cached rows: positions continue each
+/// row's count, attention reads every cached slot, and the forward appends the new keys and values.
 /// </summary>
 public sealed class CausalLMInput : IDisposable
 {
     private RopeTable? _rope;
     private float[]? _ropeFreqs;
 
-    private CausalLMInput(ReadOnlyMemory<int> ids, int batch, int seqLen, byte[]? keyMask, int[] positions)
+    private CausalLMInput(ReadOnlyMemory<int> ids, int batch, int seqLen, byte[]? keyMask, int[] positions, KvCache? cache = null)
     {
+        Cache = cache;
         InputIds = ids;
         Batch = batch;
         SeqLen = seqLen;
@@ -55,6 +58,32 @@ public sealed class CausalLMInput : IDisposable
     }
 
     /// <summary>
+    /// T new tokens per row of <paramref name="cache"/> — ids (B·T) row-major — with an optional 0/1 mask (B·T) marking
+    /// padding (left padding for a batched prefill; finished rows during decode). New real tokens of row b get
+    /// positions NextPosition[b], +1, … (padding: 1, as HF generate). Marks the new slots in the cache's key mask and
+    /// advances NextPosition; the forward writes the keys/values and advances <see cref="KvCache.Length"/>.
+    /// </summary>
+    public static CausalLMInput ForCache(KvCache cache, ReadOnlyMemory<int> inputIds, ReadOnlySpan<int> attentionMask = default)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        int bsz = cache.Batch, n = inputIds.Length;
+        if (n == 0 || n % bsz != 0) throw new ArgumentException($"{n} ids cannot be split into the cache's {bsz} rows");
+        int t = n / bsz, len = cache.Length;
+        if (len + t > cache.Capacity) throw new InvalidOperationException($"KV cache full: {len} + {t} tokens > capacity {cache.Capacity}");
+        if (!attentionMask.IsEmpty && attentionMask.Length != n) throw new ArgumentException($"attention mask has {attentionMask.Length} entries, ids {n}");
+        var pos = new int[n];
+        FillPositions(attentionMask, bsz, t, pos, cache.NextPosition);
+        for (int b = 0; b < bsz; b++)
+            for (int i = 0; i < t; i++)
+            {
+                bool real = attentionMask.IsEmpty || attentionMask[b * t + i] != 0;
+                cache.KeyMask[b * cache.Capacity + len + i] = (byte)(real ? 1 : 0);
+                if (real) cache.NextPosition[b]++;
+            }
+        return new CausalLMInput(inputIds, bsz, t, null, pos, cache);
+    }
+
+    /// <summary>
     /// pos (B·T) ← start[b] + cumsum(mask) − 1 per row, padding → 1 (HF generate); start = 0 when empty.
     /// Without a mask every token is real.
     /// </summary>
@@ -84,6 +113,9 @@ public sealed class CausalLMInput : IDisposable
 
     /// <summary>(B·T) key padding mask (1 = attend) or null when nothing is padded.</summary>
     internal byte[]? KeyMask { get; }
+
+    /// <summary>The KV cache these tokens extend, or null for a self-contained batch.</summary>
+    public KvCache? Cache { get; }
 
     /// <summary>(B·T) RoPE positions.</summary>
     public int[] Positions { get; }

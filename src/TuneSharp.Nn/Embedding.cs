@@ -1,4 +1,5 @@
-// A token embedding table (torch.nn.Embedding) with an optional output scale (Gemma multiplies by √hidden).
+// A token embedding table (torch.nn.Embedding) with an optional output scale (Gemma multiplies by √hidden) and
+// named LoRA adapters (PEFT lora.Embedding).
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Nn.Lora;
@@ -8,18 +9,16 @@ namespace TuneSharp.Nn;
 /// <summary>
 /// Table (V, C) — frozen in its on-disk dtype or trainable F32. Forward looks up ids (N) → (N, C) · <see cref="Scale"/>.
 /// </summary>
-public sealed class Embedding
+public sealed class Embedding : Module
 {
-    public Embedding(string name, Variable weight, float scale = 1f)
+    private readonly Dictionary<string, LoraAdapter> _adapters = new(StringComparer.Ordinal);
+
+    public Embedding(string name, Variable weight, float scale = 1f) : base(name)
     {
         if (weight.Value.Rank != 2) throw new ArgumentException($"{name}: embedding table must be (V, C), got {weight.Shape}");
-        Name = name;
         Weight = weight;
         Scale = scale;
     }
-
-    /// <summary>Module path in Hugging Face naming, e.g. "model.embed_tokens".</summary>
-    public string Name { get; }
 
     /// <summary>(V, C). Replaceable (e.g. a trainable F32 copy).</summary>
     public Variable Weight { get; set; }
@@ -31,18 +30,61 @@ public sealed class Embedding
 
     public int EmbeddingDim => Weight.Shape[1];
 
-    /// <summary>
-    /// LoRA on the embedding (PEFT lora.Embedding): A = lora_embedding_A (r, V), B = lora_embedding_B (C, r);
-    /// the side path adds scaling·Aᵀ[ids]·Bᵀ (times <see cref="Scale"/>, which multiplies the whole embedding output).
-    /// </summary>
-    public LoraAdapter? Lora { get; set; }
+    /// <summary>LoRA adapters by name: A = lora_embedding_A (r, V), B = lora_embedding_B (C, r).</summary>
+    public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
 
-    /// <summary>ids: (N) → (N, C).</summary>
-    public Variable Forward(Tape tape, ReadOnlyMemory<int> ids)
+    /// <summary>
+    /// The "default" adapter (PEFT lora.Embedding): the side path adds scaling·Aᵀ[ids]·Bᵀ (times <see cref="Scale"/>,
+    /// which multiplies the whole embedding output).
+    /// </summary>
+    public LoraAdapter? Lora
     {
+        get => GetAdapter(AdapterSelection.DefaultName);
+        set => SetAdapter(AdapterSelection.DefaultName, value);
+    }
+
+    public LoraAdapter? GetAdapter(string name) => _adapters.GetValueOrDefault(name);
+
+    public void SetAdapter(string name, LoraAdapter? adapter)
+    {
+        if (adapter is null) _adapters.Remove(name);
+        else _adapters[name] = adapter;
+    }
+
+    protected override IEnumerable<(string LocalName, Variable Parameter)> OwnParameters()
+    {
+        yield return ("weight", Weight);
+    }
+
+    protected override void SetParameter(string localName, Variable value)
+    {
+        if (localName == "weight") Weight = value;
+        else base.SetParameter(localName, value);
+    }
+
+    /// <summary>ids: (N) → (N, C) on the tape with the "default" adapter.</summary>
+    public Variable Forward(Tape tape, ReadOnlyMemory<int> ids) => Forward(new ForwardContext(tape), ids);
+
+    /// <summary>ids: (N) → (N, C); N = B·T, sequence b owning rows [b·T, (b+1)·T) for per-sequence adapters.</summary>
+    public Variable Forward(ForwardContext ctx, ReadOnlyMemory<int> ids)
+    {
+        var tape = ctx.Tape;
         var y = tape.Embedding(ids, Weight, Scale, Name);
-        if (Lora is { Merged: false } lora) y = tape.Add(y, tape.EmbeddingLora(ids, lora.A, lora.B, lora.Scaling * Scale, Name + ".lora"), Name + ".lora_sum");
-        return y;
+        if (_adapters.Count == 0) return y;
+        if (ctx.Adapters.Sequences is { } sequences)
+        {
+            var groups = LoraRowGroups.Groups(sequences, ids.Length, Name, _adapters);
+            if (groups.Count > 0 && groups.Any(g => g.Adapter.A.RequiresGrad || g.Adapter.B.RequiresGrad) && tape.GradEnabled)
+                throw new NotSupportedException($"{Name}: a batch that mixes adapters is inference-only (no gradient)");
+            LoraRowGroups.AddEmbedding(ids.Span, y.Value.Span, EmbeddingDim, Scale, groups);
+            return y;
+        }
+        if (ctx.Adapters.Uniform is not { } name || GetAdapter(name) is not { Merged: false } lora) return y;
+        var delta = tape.EmbeddingLora(ids, lora.A, lora.B, lora.Scaling * Scale, Name + ".lora");
+        var sum = tape.Add(y, delta, Name + ".lora_sum");
+        ctx.Done(y);
+        ctx.Done(delta);
+        return sum;
     }
 
     public override string ToString() => $"Embedding {Name} ({VocabSize} × {EmbeddingDim}, {Weight.DType}{(Weight.RequiresGrad ? ", trainable" : ", frozen")})";

@@ -1,4 +1,4 @@
-// A linear layer y = x·Wᵀ (+ b) (torch.nn.Linear) with an optional LoRA adapter on its side path (PEFT LoraLayer).
+// A linear layer y = x·Wᵀ (+ b) (torch.nn.Linear) with named LoRA adapters on its side path (PEFT LoraLayer).
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Nn.Lora;
@@ -7,24 +7,22 @@ using TuneSharp.Tensors.Kernels;
 namespace TuneSharp.Nn;
 
 /// <summary>
-/// Holds a weight (out, in) — frozen in any dtype (memory-mapped BF16/F16/F32) or trainable F32 — and an optional
-/// bias. When <see cref="Lora"/> is set and not merged, the forward adds the adapter's low-rank update
-/// (PEFT: <c>result = base(x) + lora_B(lora_A(dropout(x))) · scaling</c>).
+/// Holds a weight (out, in) — frozen in any dtype (memory-mapped BF16/F16/F32), NF4 for QLoRA, or trainable F32 —
+/// an optional bias, and any number of named LoRA adapters. The forward adds the adapter(s) the context selects
+/// (PEFT: <c>result = base(x) + lora_B(lora_A(dropout(x))) · scaling</c>), per sequence when a batch mixes adapters.
 /// </summary>
-public sealed class Linear
+public sealed class Linear : Module
 {
-    public Linear(string name, Variable weight, Variable? bias = null)
+    private readonly Dictionary<string, LoraAdapter> _adapters = new(StringComparer.Ordinal);
+
+    public Linear(string name, Variable weight, Variable? bias = null) : base(name)
     {
         if (weight.Value.Rank != 2) throw new ArgumentException($"{name}: weight must be (out, in), got {weight.Shape}");
         if (bias != null && (bias.Value.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
             throw new ArgumentException($"{name}: bias {bias.Shape} does not match weight {weight.Shape}");
-        Name = name;
         Weight = weight;
         Bias = bias;
     }
-
-    /// <summary>The module path in Hugging Face naming, e.g. "model.layers.0.self_attn.q_proj".</summary>
-    public string Name { get; }
 
     /// <summary>(out, in). Replaceable (e.g. merged weights, NF4-quantized frozen weights).</summary>
     public Variable Weight { get; set; }
@@ -41,16 +39,64 @@ public sealed class Linear
     /// </summary>
     public Nf4Matrix? QuantizedWeight { get; set; }
 
-    /// <summary>The LoRA adapter on this layer, if any.</summary>
-    public LoraAdapter? Lora { get; set; }
+    /// <summary>LoRA adapters on this layer by adapter name.</summary>
+    public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
 
-    /// <summary>x: (N, in) → (N, out).</summary>
-    public Variable Forward(Tape tape, Variable x)
+    /// <summary>The adapter named "default" (the one training and single-adapter generation use), if any.</summary>
+    public LoraAdapter? Lora
     {
-        var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name) : tape.Linear(x, Weight, Bias, Name);
-        if (Lora is { Merged: false } lora) y = tape.Add(y, lora.Forward(tape, x), Name + ".lora");
-        return y;
+        get => GetAdapter(AdapterSelection.DefaultName);
+        set => SetAdapter(AdapterSelection.DefaultName, value);
     }
 
-    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {(QuantizedWeight != null ? "NF4" : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(Lora != null ? $", lora r={Lora.Rank}" : "")})";
+    public LoraAdapter? GetAdapter(string name) => _adapters.GetValueOrDefault(name);
+
+    /// <summary>Adds, replaces or (null) removes the adapter called <paramref name="name"/>.</summary>
+    public void SetAdapter(string name, LoraAdapter? adapter)
+    {
+        if (adapter is null) _adapters.Remove(name);
+        else _adapters[name] = adapter;
+    }
+
+    protected override IEnumerable<(string LocalName, Variable Parameter)> OwnParameters()
+    {
+        yield return ("weight", Weight);
+        if (Bias != null) yield return ("bias", Bias);
+    }
+
+    protected override void SetParameter(string localName, Variable value)
+    {
+        switch (localName)
+        {
+            case "weight": Weight = value; break;
+            case "bias": Bias = value; break;
+            default: base.SetParameter(localName, value); break;
+        }
+    }
+
+    /// <summary>x: (N, in) → (N, out) on the tape, with the "default" adapter in train mode.</summary>
+    public Variable Forward(Tape tape, Variable x) => Forward(new ForwardContext(tape), x);
+
+    /// <summary>x: (N, in) → (N, out); N = B·T rows, sequence b owning rows [b·T, (b+1)·T) for per-sequence adapters.</summary>
+    public Variable Forward(ForwardContext ctx, Variable x)
+    {
+        var tape = ctx.Tape;
+        var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name) : tape.Linear(x, Weight, Bias, Name);
+        if (_adapters.Count == 0) return y;
+        if (ctx.Adapters.Sequences is { } sequences)
+        {
+            if (tape.NeedsGrad(x)) throw new NotSupportedException($"{Name}: a batch that mixes adapters is inference-only (no gradient)");
+            var groups = LoraRowGroups.Groups(sequences, checked((int)(x.Value.ElementCount / InFeatures)), Name, _adapters);
+            LoraRowGroups.AddLinear(x.Value.Span, y.Value.Span, InFeatures, OutFeatures, groups);
+            return y;
+        }
+        if (ctx.Adapters.Uniform is not { } name || GetAdapter(name) is not { Merged: false } lora) return y;
+        var delta = lora.Forward(tape, x, ctx.Training);
+        var sum = tape.Add(y, delta, Name + ".lora");
+        ctx.Done(y);
+        ctx.Done(delta);
+        return sum;
+    }
+
+    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {(QuantizedWeight != null ? "NF4" : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(_adapters.Count > 0 ? ", lora " + string.Join("/", _adapters.Select(a => $"{a.Key} r={a.Value.Rank}")) : "")})";
 }

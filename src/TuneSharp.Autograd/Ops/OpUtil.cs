@@ -38,6 +38,8 @@ internal static class OpUtil
         switch (w.DType)
         {
             case DType.F32: Gemm.MatMulTransB(x, w.AsSpan<float>(), y, m, n, k, accumulate); break;
+            // Decode steps (a few rows): stream the BF16 weights once instead of packing panels.
+            case DType.BF16 when m <= Gemv.MaxRows: Gemv.MatMulTransB(x, w.AsSpan<BFloat16>(), y, m, n, k, accumulate); break;
             case DType.BF16: Gemm.MatMulTransB(x, w.AsSpan<BFloat16>(), y, m, n, k, accumulate); break;
             case DType.F16: Gemm.MatMulTransB(x, w.AsSpan<Half>(), y, m, n, k, accumulate); break;
             default: throw new NotSupportedException($"weight dtype {w.DType}");

@@ -7,9 +7,9 @@ using TuneSharp.Nn;
 namespace TuneSharp.Models.Modules;
 
 /// <summary>x: (N, C) → gate, up: (N, F) → act(gate)·up → down → (N, C).</summary>
-public sealed class GatedMlp
+public sealed class GatedMlp : Module
 {
-    internal GatedMlp(Activation activation, Linear gate, Linear up, Linear down)
+    internal GatedMlp(int layer, Activation activation, Linear gate, Linear up, Linear down) : base($"model.layers.{layer}.mlp")
     {
         if (activation == Activation.Gelu)
             throw new NotSupportedException($"{gate.Name}: the exact-erf \"gelu\" MLP activation is not supported yet (supported: silu, gelu_pytorch_tanh)");
@@ -27,11 +27,23 @@ public sealed class GatedMlp
 
     public Linear DownProj { get; }
 
-    public Variable Forward(Tape tape, Variable x)
+    public override IEnumerable<Module> Children()
     {
-        var g = GateProj.Forward(tape, x);
-        var u = UpProj.Forward(tape, x);
+        yield return GateProj;
+        yield return UpProj;
+        yield return DownProj;
+    }
+
+    public Variable Forward(ForwardContext ctx, Variable x)
+    {
+        var tape = ctx.Tape;
+        var g = GateProj.Forward(ctx, x);
+        var u = UpProj.Forward(ctx, x);
         var h = Activation == Activation.Silu ? tape.SwiGlu(g, u) : tape.GeGlu(g, u);
-        return DownProj.Forward(tape, h);
+        ctx.Done(g);
+        ctx.Done(u);
+        var y = DownProj.Forward(ctx, h);
+        ctx.Done(h);
+        return y;
     }
 }

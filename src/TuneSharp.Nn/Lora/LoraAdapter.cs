@@ -40,11 +40,16 @@ public sealed class LoraAdapter
     /// <summary>PEFT scaling: alpha / r, or alpha / √r with use_rslora.</summary>
     public float Scaling => (float)(UseRslora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank);
 
-    public Variable Forward(Tape tape, Variable x)
+    /// <summary>x: (N, in) → scaling·(dropout(x)·Aᵀ)·Bᵀ (N, out); dropout only in train mode.</summary>
+    public Variable Forward(Tape tape, Variable x, bool training = true)
     {
-        var h = Dropout > 0 ? tape.Dropout(x, Dropout) : x;
+        var h = training && Dropout > 0 ? tape.Dropout(x, Dropout) : x;
         var down = tape.Linear(h, A, null, "lora_A");
+        if (!ReferenceEquals(h, x) && !tape.GradEnabled) tape.Release(h);
         var up = tape.Linear(down, B, null, "lora_B");
-        return tape.Scale(up, Scaling);
+        if (!tape.GradEnabled) tape.Release(down);
+        var scaled = tape.Scale(up, Scaling);
+        if (!tape.GradEnabled) tape.Release(up);
+        return scaled;
     }
 }

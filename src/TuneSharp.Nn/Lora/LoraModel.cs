@@ -21,15 +21,19 @@ public sealed class LoraModel
     private readonly Dictionary<Linear, Variable> _unmergedWeights = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<Linear, Nf4Matrix> _unmergedNf4 = new(ReferenceEqualityComparer.Instance);
 
-    private LoraModel(LoraConfig config, List<Linear> adapted, List<Linear> saved, List<Embedding> adaptedEmbeddings)
+    private LoraModel(LoraConfig config, string adapterName, List<Linear> adapted, List<Linear> saved, List<Embedding> adaptedEmbeddings)
     {
         Config = config;
+        AdapterName = adapterName;
         _adapted = adapted;
         _saved = saved;
         _adaptedEmbeddings = adaptedEmbeddings;
     }
 
     public LoraConfig Config { get; }
+
+    /// <summary>The adapter's name on its layers (PEFT adapter_name; "default" unless loaded under another name).</summary>
+    public string AdapterName { get; }
 
     /// <summary>Layers carrying an adapter, in model order.</summary>
     public IReadOnlyList<Linear> AdaptedLayers => _adapted;
@@ -53,7 +57,8 @@ public sealed class LoraModel
     /// only serves the error messages: a target matching one of them is rejected with <see cref="NotSupportedException"/>.
     /// </summary>
     public static LoraModel Inject(IEnumerable<(string Name, Linear Layer)> linears, LoraConfig config, int seed = 0,
-        IEnumerable<string>? otherModuleNames = null, IEnumerable<(string Name, Embedding Layer)>? embeddings = null)
+        IEnumerable<string>? otherModuleNames = null, IEnumerable<(string Name, Embedding Layer)>? embeddings = null,
+        string adapterName = AdapterSelection.DefaultName)
     {
         ArgumentNullException.ThrowIfNull(linears);
         ArgumentNullException.ThrowIfNull(config);
@@ -81,9 +86,11 @@ public sealed class LoraModel
         var saved = new List<Linear>();
         foreach (var (name, layer) in all)
         {
-            if (layer.Lora != null) throw new InvalidOperationException($"LoRA: layer '{name}' already has an adapter");
+            if (layer.GetAdapter(adapterName) != null) throw new InvalidOperationException($"LoRA: layer '{name}' already has an adapter named '{adapterName}'");
             if (config.IsModuleToSave(name))
             {
+                if (adapterName != AdapterSelection.DefaultName)
+                    throw new NotSupportedException($"LoRA: adapter '{adapterName}' has modules_to_save ({name}); only the default adapter may replace base modules");
                 MakeFullyTrainable(layer);
                 saved.Add(layer);
                 continue;
@@ -96,7 +103,7 @@ public sealed class LoraModel
             for (int i = 0; i < a.Length; i++) a[i] = (float)(rng.NextDouble() * 2 - 1) * bound;
             var av = Variable.Parameter(Tensor.FromArray(a, r, inF), trainable: true, name + ".lora_A.weight");
             var bv = Variable.Parameter(Tensor.Zeros(outF, r), trainable: true, name + ".lora_B.weight");
-            layer.Lora = new LoraAdapter(av, bv, config.LoraAlpha, config.UseRslora, config.LoraDropout);
+            layer.SetAdapter(adapterName, new LoraAdapter(av, bv, config.LoraAlpha, config.UseRslora, config.LoraDropout));
             adapted.Add(layer);
         }
         var adaptedEmbeddings = new List<Embedding>();
@@ -105,7 +112,7 @@ public sealed class LoraModel
             // "all-linear" never selects embeddings (PEFT).
             bool hit = config.TargetModulesRegex != null ? config.IsTarget(name) : config.TargetModules.Any(t => LoraConfig.MatchesSuffix(name, t));
             if (!hit) continue;
-            if (emb.Lora != null) throw new InvalidOperationException($"LoRA: embedding '{name}' already has an adapter");
+            if (emb.GetAdapter(adapterName) != null) throw new InvalidOperationException($"LoRA: embedding '{name}' already has an adapter named '{adapterName}'");
             int r = config.R, vocab = emb.VocabSize, dim = emb.EmbeddingDim;
             var bvals = new float[dim * r];
             var rng = new Random(StreamSeed(seed, name));
@@ -117,12 +124,50 @@ public sealed class LoraModel
             }
             var av = Variable.Parameter(Tensor.Zeros(r, vocab), trainable: true, name + ".lora_embedding_A");
             var bv = Variable.Parameter(Tensor.FromArray(bvals, dim, r), trainable: true, name + ".lora_embedding_B");
-            emb.Lora = new LoraAdapter(av, bv, config.LoraAlpha, config.UseRslora, dropout: 0f);
+            emb.SetAdapter(adapterName, new LoraAdapter(av, bv, config.LoraAlpha, config.UseRslora, dropout: 0f));
             adaptedEmbeddings.Add(emb);
         }
         if (adapted.Count == 0 && adaptedEmbeddings.Count == 0 && config.TargetModulesRegex != null)
             throw new ArgumentException($"LoRA: target_modules regex '{config.TargetModulesRegex}' matches no linear layer of the model. Available: {Available(all)}");
-        return new LoraModel(config, adapted, saved, adaptedEmbeddings);
+        return new LoraModel(config, adapterName, adapted, saved, adaptedEmbeddings);
+    }
+
+    /// <summary>
+    /// PEFT get_peft_model on a module tree: every <see cref="Linear"/> and <see cref="Embedding"/> under
+    /// <paramref name="model"/> is a candidate (found by the walk, named by its HF path); other leaf modules only
+    /// serve the error messages. The output head is a target only when named explicitly ("all-linear" skips it).
+    /// </summary>
+    public static LoraModel Inject(Module model, LoraConfig config, int seed = 0, string adapterName = AdapterSelection.DefaultName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (linears, embeddings, others) = Candidates(model);
+        return Inject(linears, config, seed, others, embeddings, adapterName);
+    }
+
+    /// <summary>The walk's LoRA candidates: linears, embeddings and the names of the other leaf modules.</summary>
+    internal static (List<(string, Linear)> Linears, List<(string, Embedding)> Embeddings, List<string> Others) Candidates(Module model)
+    {
+        var modules = model.Modules().ToList();
+        var linears = modules.OfType<Linear>().Select(l => (l.Name, l)).ToList();
+        var embeddings = modules.OfType<Embedding>().Select(e => (e.Name, e)).ToList();
+        var others = modules.Where(m => m is not (Linear or Embedding) && !m.Children().Any()).Select(m => m.Name).ToList();
+        return (linears, embeddings, others);
+    }
+
+    /// <summary>The adapter of this model on <paramref name="layer"/>.</summary>
+    public LoraAdapter AdapterOf(Linear layer) => layer.GetAdapter(AdapterName) ?? throw new InvalidOperationException($"LoRA: layer '{layer.Name}' has no adapter '{AdapterName}'");
+
+    /// <summary>The adapter of this model on <paramref name="embedding"/>.</summary>
+    public LoraAdapter AdapterOf(Embedding embedding) => embedding.GetAdapter(AdapterName) ?? throw new InvalidOperationException($"LoRA: embedding '{embedding.Name}' has no adapter '{AdapterName}'");
+
+    /// <summary>Removes this adapter from every layer (PEFT delete_adapter); modules_to_save copies stay.</summary>
+    public void Remove()
+    {
+        if (IsMerged) throw new InvalidOperationException($"LoRA: unmerge adapter '{AdapterName}' before removing it");
+        foreach (var l in _adapted) l.SetAdapter(AdapterName, null);
+        foreach (var e in _adaptedEmbeddings) e.SetAdapter(AdapterName, null);
+        _adapted.Clear();
+        _adaptedEmbeddings.Clear();
     }
 
     /// <summary>Trainable parameters in PEFT in-model names: adapters first (A, B per layer), then modules_to_save.</summary>
@@ -131,13 +176,13 @@ public sealed class LoraModel
         var list = new List<(string, Variable)>();
         foreach (var l in _adapted)
         {
-            list.Add((l.Name + ".lora_A.weight", l.Lora!.A));
-            list.Add((l.Name + ".lora_B.weight", l.Lora!.B));
+            list.Add((l.Name + ".lora_A.weight", AdapterOf(l).A));
+            list.Add((l.Name + ".lora_B.weight", AdapterOf(l).B));
         }
         foreach (var e in _adaptedEmbeddings)
         {
-            list.Add((e.Name + ".lora_embedding_A", e.Lora!.A));
-            list.Add((e.Name + ".lora_embedding_B", e.Lora!.B));
+            list.Add((e.Name + ".lora_embedding_A", AdapterOf(e).A));
+            list.Add((e.Name + ".lora_embedding_B", AdapterOf(e).B));
         }
         foreach (var l in _saved)
         {
@@ -158,20 +203,25 @@ public sealed class LoraModel
     public void Merge()
     {
         if (IsMerged) throw new InvalidOperationException("LoRA: adapters are already merged");
+        foreach (var m in _adapted.Cast<Module>().Concat(_adaptedEmbeddings))
+        {
+            int count = m is Linear ml ? ml.Adapters.Count : ((Embedding)m).Adapters.Count;
+            if (count > 1) throw new InvalidOperationException($"LoRA: '{m.Name}' carries {count} adapters; merging '{AdapterName}' into the shared base weight would change the others (remove them first)");
+        }
         foreach (var l in _adapted)
         {
-            var merged = MergedWeight(l);
+            var merged = MergedWeight(l, AdapterOf(l));
             if (l.QuantizedWeight is { } q) _unmergedNf4[l] = q;
             _unmergedWeights[l] = l.Weight;
             l.QuantizedWeight = null;
             l.Weight = Variable.Parameter(merged, trainable: false, l.Name + ".weight");
-            l.Lora!.Merged = true;
+            AdapterOf(l).Merged = true;
         }
         foreach (var e in _adaptedEmbeddings)
         {
             // W (V, C) += scaling·(B·A)ᵀ (PEFT lora.Embedding.get_delta_weight).
             var merged = e.Weight.Value.To(DType.F32);
-            using (var delta = DeltaWeight(e.Lora!))
+            using (var delta = DeltaWeight(AdapterOf(e)))
             {
                 var d = delta.Span;
                 var w = merged.Span;
@@ -181,7 +231,7 @@ public sealed class LoraModel
             }
             _unmergedTables[e] = e.Weight;
             e.Weight = Variable.Parameter(merged, trainable: false, e.Name + ".weight");
-            e.Lora!.Merged = true;
+            AdapterOf(e).Merged = true;
         }
         IsMerged = true;
     }
@@ -195,14 +245,14 @@ public sealed class LoraModel
             var mergedTensor = l.Weight.Value;
             l.Weight = _unmergedWeights[l];
             if (_unmergedNf4.TryGetValue(l, out var q)) l.QuantizedWeight = q;
-            l.Lora!.Merged = false;
+            AdapterOf(l).Merged = false;
             mergedTensor.Dispose();
         }
         foreach (var e in _adaptedEmbeddings)
         {
             var mergedTensor = e.Weight.Value;
             e.Weight = _unmergedTables[e];
-            e.Lora!.Merged = false;
+            AdapterOf(e).Merged = false;
             mergedTensor.Dispose();
         }
         _unmergedWeights.Clear();
@@ -218,8 +268,8 @@ public sealed class LoraModel
     public void MergeAndUnload()
     {
         if (!IsMerged) Merge();
-        foreach (var l in _adapted) l.Lora = null;
-        foreach (var e in _adaptedEmbeddings) e.Lora = null;
+        foreach (var l in _adapted) l.SetAdapter(AdapterName, null);
+        foreach (var e in _adaptedEmbeddings) e.SetAdapter(AdapterName, null);
         _unmergedWeights.Clear();
         _unmergedNf4.Clear();
         _unmergedTables.Clear();
@@ -240,9 +290,12 @@ public sealed class LoraModel
     }
 
     /// <summary>W + ΔW as a new F32 tensor (W widened from BF16/F16 or dequantized from NF4).</summary>
-    public static Tensor MergedWeight(Linear layer)
+    public static Tensor MergedWeight(Linear layer) =>
+        MergedWeight(layer, layer.Lora ?? throw new InvalidOperationException($"LoRA: layer '{layer.Name}' has no adapter"));
+
+    /// <summary>W + ΔW of <paramref name="lora"/> on <paramref name="layer"/> as a new F32 tensor.</summary>
+    public static Tensor MergedWeight(Linear layer, LoraAdapter lora)
     {
-        var lora = layer.Lora ?? throw new InvalidOperationException($"LoRA: layer '{layer.Name}' has no adapter");
         var w = layer.QuantizedWeight is { } q ? q.DequantizeToTensor() : layer.Weight.Value.To(DType.F32);
         using var delta = DeltaWeight(lora);
         Elementwise.AddInPlace(delta.Span, w.Span);
@@ -256,10 +309,10 @@ public sealed class LoraModel
     /// the weight itself. Dropout is not applied on this path (it acts on the input, which the fused op owns): use
     /// lora_dropout 0 for an lm_head target.
     /// </summary>
-    public static Variable EffectiveWeight(Tape tape, Linear layer)
+    public static Variable EffectiveWeight(Tape tape, Linear layer, string? adapterName = AdapterSelection.DefaultName)
     {
         if (layer.QuantizedWeight != null) throw new NotSupportedException($"LoRA: effective weight of NF4 layer '{layer.Name}' is not supported");
-        if (layer.Lora is not { Merged: false } lora) return layer.Weight;
+        if (adapterName is null || layer.GetAdapter(adapterName) is not { Merged: false } lora) return layer.Weight;
         var ba = tape.MatMul(lora.B, lora.A, layer.Name + ".lora_BA");
         var delta = tape.Scale(ba, lora.Scaling, layer.Name + ".lora_delta");
         var w = layer.Weight;

@@ -131,12 +131,28 @@ public static class PeftAdapter
     /// --init-adapter and for inference with a trained adapter).
     /// </summary>
     public static LoraModel Load(string folder, IEnumerable<(string Name, Linear Layer)> linears, IEnumerable<string>? otherModuleNames = null,
-        IEnumerable<(string Name, Embedding Layer)>? embeddings = null)
+        IEnumerable<(string Name, Embedding Layer)>? embeddings = null, string adapterName = AdapterSelection.DefaultName)
     {
         var config = ReadConfig(folder);
-        var model = LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings);
-        LoadWeights(folder, model);
+        var model = LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings, adapterName);
+        try { LoadWeights(folder, model); }
+        catch
+        {
+            model.Remove();
+            throw;
+        }
         return model;
+    }
+
+    /// <summary>
+    /// PEFT PeftModel.from_pretrained / load_adapter on a module tree: injects the saved config's adapters under
+    /// <paramref name="adapterName"/> (several adapters can sit on one base model) and loads their weights.
+    /// </summary>
+    public static LoraModel Load(string folder, Module model, string adapterName = AdapterSelection.DefaultName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (linears, embeddings, others) = LoraModel.Candidates(model);
+        return Load(folder, linears, others, embeddings, adapterName);
     }
 
     /// <summary>
