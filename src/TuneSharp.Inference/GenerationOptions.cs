@@ -42,6 +42,13 @@ public sealed record GenerationOptions
     /// <summary>Drop special tokens (other than the stop token, which is never shown) from the decoded text.</summary>
     public bool SkipSpecialTokens { get; init; }
 
+    /// <summary>
+    /// The LoRA adapter to generate with, by the name it was loaded under (<see cref="Generator.LoadAdapter"/>):
+    /// "default" (the default) uses the adapter loaded without a name, null the base model alone. A batch may instead
+    /// give one adapter per prompt (<see cref="Generator.GenerateBatch(IReadOnlyList{IReadOnlyList{int}}, GenerationOptions?, Action{int, string}?, IReadOnlyList{string?}?)"/>).
+    /// </summary>
+    public string? Adapter { get; init; } = Nn.AdapterSelection.DefaultName;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public void Validate()
     {

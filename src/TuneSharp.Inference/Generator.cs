@@ -2,6 +2,9 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using TuneSharp.Models;
+using TuneSharp.Nn;
+using TuneSharp.Nn.Lora;
+using TuneSharp.Nn.Peft;
 using TuneSharp.Tokenizers;
 
 namespace TuneSharp.Inference;
@@ -56,6 +59,31 @@ public sealed class Generator
 
     public CausalLM Model { get; }
 
+    /// <summary>
+    /// Loads a PEFT adapter folder onto the model, unmerged, under <paramref name="name"/> (several adapters can be
+    /// loaded; each request or batch row picks one by name, see <see cref="GenerationOptions.Adapter"/>).
+    /// </summary>
+    public LoraModel LoadAdapter(string folder, string name = AdapterSelection.DefaultName)
+    {
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{folder}: adapter folder not found (expected {PeftAdapter.ConfigFileName} + {PeftAdapter.WeightsFileName})");
+        var lora = PeftAdapter.Load(folder, Model, name);
+        _adapters[name] = lora;
+        return lora;
+    }
+
+    /// <summary>Removes an adapter loaded with <see cref="LoadAdapter"/> from the model.</summary>
+    public void UnloadAdapter(string name)
+    {
+        if (!_adapters.Remove(name, out var lora)) throw new KeyNotFoundException($"no adapter named '{name}' is loaded (loaded: {string.Join(", ", _adapters.Keys)})");
+        lora.Remove();
+    }
+
+    /// <summary>Adapters loaded by name.</summary>
+    public IReadOnlyDictionary<string, LoraModel> Adapters => _adapters;
+
+    private readonly Dictionary<string, LoraModel> _adapters = new(StringComparer.Ordinal);
+
     public Tokenizer Tokenizer { get; }
 
     public ChatTemplate? ChatTemplate { get; }
@@ -104,9 +132,13 @@ public sealed class Generator
         await task;
     }
 
-    /// <summary>Batched generation with left padding; result i belongs to prompt i.</summary>
+    /// <summary>
+    /// Batched generation with left padding; result i belongs to prompt i. <paramref name="adapters"/> (one per prompt,
+    /// null = base model) overrides <see cref="GenerationOptions.Adapter"/>: rows with different adapters share
+    /// every decode step.
+    /// </summary>
     public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions? options = null,
-        Action<int, string>? onText = null) => Run(prompts, options ?? new GenerationOptions(), onText);
+        Action<int, string>? onText = null, IReadOnlyList<string?>? adapters = null) => Run(prompts, options ?? new GenerationOptions(), onText, adapters);
 
     /// <summary>Batched generation from texts.</summary>
     public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<string> prompts, GenerationOptions? options = null) =>
@@ -121,11 +153,17 @@ public sealed class Generator
         return set;
     }
 
-    private IReadOnlyList<GenerationResult> Run(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions o, Action<int, string>? onText)
+    private IReadOnlyList<GenerationResult> Run(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions o, Action<int, string>? onText,
+        IReadOnlyList<string?>? adapters = null)
     {
         o.Validate();
         int bsz = prompts.Count;
         if (bsz == 0) return [];
+        if (adapters != null && adapters.Count != bsz) throw new ArgumentException($"{adapters.Count} adapter names for {bsz} prompts");
+        foreach (var name in adapters ?? [o.Adapter])
+            if (name != null && name != AdapterSelection.DefaultName && !_adapters.ContainsKey(name))
+                throw new ArgumentException($"no adapter named '{name}' is loaded (loaded: {(_adapters.Count == 0 ? "none" : string.Join(", ", _adapters.Keys))})");
+        var selection = adapters != null ? AdapterSelection.PerSequence(adapters) : AdapterSelection.Single(o.Adapter);
         int vocab = Model.Config.VocabSize;
         for (int b = 0; b < bsz; b++)
         {
@@ -142,7 +180,7 @@ public sealed class Generator
         for (int b = 0; b < bsz; b++) rows[b] = new Row(prompts[b].ToArray(), Tokenizer.CreateStreamingDecoder(o.SkipSpecialTokens), new LogitsSampler(o, b));
         if (o.MaxNewTokens == 0) return rows.Select(r => r.Result(FinishReason.Length)).ToList();
 
-        var cache = Model.CreateCache(bsz, maxLen + o.MaxNewTokens);
+        using var cache = Model.CreateCache(bsz, maxLen + o.MaxNewTokens);
         var ids = new int[bsz * maxLen];
         var mask = new int[bsz * maxLen];
         for (int b = 0; b < bsz; b++)
@@ -155,7 +193,7 @@ public sealed class Generator
             }
         }
         var logits = new float[bsz * vocab];
-        Model.Forward(cache, ids, mask.All(m => m == 1) ? default : mask, logits);
+        Model.Forward(cache, ids, mask.All(m => m == 1) ? default : mask, logits, adapters: selection);
         var step = new int[bsz];
         var stepMask = new int[bsz];
         for (int n = 0; ; n++)
@@ -178,7 +216,7 @@ public sealed class Generator
                 step[b] = live ? rows[b].Generated[^1] : pad;
                 stepMask[b] = live ? 1 : 0;
             }
-            Model.Forward(cache, step, stepMask.All(m => m == 1) ? default : stepMask, logits);
+            Model.Forward(cache, step, stepMask.All(m => m == 1) ? default : stepMask, logits, adapters: selection);
         }
         return rows.Select(r => r.Result(r.Finished!.Value)).ToList();
     }

@@ -107,9 +107,13 @@ def activation(name, x):
     raise ValueError(name)
 
 
-def linear(p, name, x, bias):
+def linear(p, name, x, bias, lora=None):
     y = x @ p[name + ".weight"].t()
-    return y + p[name + ".bias"] if bias else y
+    y = y + p[name + ".bias"] if bias else y
+    if lora is not None and name + ".lora_A.weight" in lora:
+        # PEFT lora.Linear (eval, dropout off): result += lora_B(lora_A(x)) * scaling
+        y = y + (x @ lora[name + ".lora_A.weight"].t()) @ lora[name + ".lora_B.weight"].t() * lora["scaling"]
+    return y
 
 
 def build_mask(cfg, attention_mask, T, sliding):
@@ -125,7 +129,9 @@ def build_mask(cfg, attention_mask, T, sliding):
     return m.masked_fill(visible, 0.0)
 
 
-def forward(p, cfg, input_ids, attention_mask=None, position_ids=None):
+def forward(p, cfg, input_ids, attention_mask=None, position_ids=None, lora=None):
+    """lora: None, or PEFT tensors by in-model name (…q_proj.lora_A.weight, model.embed_tokens.lora_embedding_A, …)
+    plus "scaling" (alpha / r), applied unmerged as PEFT's LoraModel does in eval mode."""
     B, T = input_ids.shape
     if attention_mask is None:
         attention_mask = torch.ones(B, T, dtype=torch.int64)
@@ -133,6 +139,10 @@ def forward(p, cfg, input_ids, attention_mask=None, position_ids=None):
         position_ids = torch.arange(T)[None].expand(B, T)
     emb = p["lm_head.weight"] if "model.embed_tokens.weight" not in p else p["model.embed_tokens.weight"]
     h = F.embedding(input_ids, emb)
+    if lora is not None and "model.embed_tokens.lora_embedding_A" in lora:
+        # PEFT lora.Embedding: result += (F.embedding(x, lora_embedding_A.T) @ lora_embedding_B.T) * scaling
+        a, b = lora["model.embed_tokens.lora_embedding_A"], lora["model.embed_tokens.lora_embedding_B"]
+        h = h + (F.embedding(input_ids, a.t()) @ b.t()) * lora["scaling"]
     if cfg.add_one:
         h = h * torch.tensor(cfg.hidden ** 0.5, dtype=h.dtype)
     freqs = position_ids[:, :, None].float() * inv_freq(cfg)[None, None, :]
@@ -143,9 +153,9 @@ def forward(p, cfg, input_ids, attention_mask=None, position_ids=None):
     for L in range(cfg.layers):
         pre = f"model.layers.{L}."
         x = rms_norm(h, p[pre + "input_layernorm.weight"], cfg.eps, cfg.add_one)
-        q = linear(p, pre + "self_attn.q_proj", x, cfg.qkv_bias).view(B, T, nh, hd)
-        k = linear(p, pre + "self_attn.k_proj", x, cfg.qkv_bias).view(B, T, nkv, hd)
-        v = linear(p, pre + "self_attn.v_proj", x, cfg.qkv_bias).view(B, T, nkv, hd)
+        q = linear(p, pre + "self_attn.q_proj", x, cfg.qkv_bias, lora).view(B, T, nh, hd)
+        k = linear(p, pre + "self_attn.k_proj", x, cfg.qkv_bias, lora).view(B, T, nkv, hd)
+        v = linear(p, pre + "self_attn.v_proj", x, cfg.qkv_bias, lora).view(B, T, nkv, hd)
         if cfg.qk_norm:
             q = rms_norm(q, p[pre + "self_attn.q_norm.weight"], cfg.eps, False)
             k = rms_norm(k, p[pre + "self_attn.k_norm.weight"], cfg.eps, False)
@@ -160,7 +170,7 @@ def forward(p, cfg, input_ids, attention_mask=None, position_ids=None):
         s = s + masks[cfg.sliding[L]]
         a = F.softmax(s, dim=-1, dtype=torch.float32)
         o = (a @ v).transpose(1, 2).reshape(B, T, nh * hd)
-        o = linear(p, pre + "self_attn.o_proj", o, cfg.o_bias)
+        o = linear(p, pre + "self_attn.o_proj", o, cfg.o_bias, lora)
         if cfg.post_norms:
             o = rms_norm(o, p[pre + "post_attention_layernorm.weight"], cfg.eps, True)
             h = h + o
@@ -168,14 +178,16 @@ def forward(p, cfg, input_ids, attention_mask=None, position_ids=None):
         else:
             h = h + o
             x = rms_norm(h, p[pre + "post_attention_layernorm.weight"], cfg.eps, cfg.add_one)
-        g = activation(cfg.act, linear(p, pre + "mlp.gate_proj", x, cfg.mlp_bias))
-        m = linear(p, pre + "mlp.down_proj", g * linear(p, pre + "mlp.up_proj", x, cfg.mlp_bias), cfg.mlp_bias)
+        g = activation(cfg.act, linear(p, pre + "mlp.gate_proj", x, cfg.mlp_bias, lora))
+        m = linear(p, pre + "mlp.down_proj", g * linear(p, pre + "mlp.up_proj", x, cfg.mlp_bias, lora), cfg.mlp_bias, lora)
         if cfg.post_norms:
             m = rms_norm(m, p[pre + "post_feedforward_layernorm.weight"], cfg.eps, True)
         h = h + m
     h = rms_norm(h, p["model.norm.weight"], cfg.eps, cfg.add_one)
     head = emb if cfg.tie else p["lm_head.weight"]
     logits = h @ head.t()
+    if lora is not None and "lm_head.lora_A.weight" in lora:
+        logits = logits + (h @ lora["lm_head.lora_A.weight"].t()) @ lora["lm_head.lora_B.weight"].t() * lora["scaling"]
     if cfg.final_cap is not None:
         logits = torch.tanh(logits / cfg.final_cap) * cfg.final_cap
     return logits

@@ -26,12 +26,8 @@ public static class ChatCommand
             string path = p.GetValue(model)!;
             if (!Directory.Exists(path) && !File.Exists(path)) throw new FileNotFoundException($"{path}: no such model folder or file. Give a Hugging Face folder or a .gguf file.");
             var gen = Generator.FromPretrained(path);
-            if (p.GetValue(adapter) is { } ad)
-            {
-                if (!Directory.Exists(ad)) throw new DirectoryNotFoundException($"{ad}: adapter folder not found (expected adapter_config.json + adapter_model.safetensors)");
-                var lora = PeftAdapter.Load(ad, gen.Model.Linears.Select(l => (l.Name, l)));
-                lora.Merge();
-            }
+            // Unmerged: the adapter runs on its side path over the base weights (one forward, no merged copy).
+            if (p.GetValue(adapter) is { } ad) gen.LoadAdapter(ad);
             var options = new GenerationOptions
             {
                 MaxNewTokens = p.GetValue(maxNew), Temperature = p.GetValue(temperature), TopP = p.GetValue(topP),

@@ -31,11 +31,13 @@ public static class GenerateCommand
         var repetition = new Option<float>("--repetition-penalty") { Description = "HF repetition penalty (1 = off)", DefaultValueFactory = _ => 1f };
         var seed = new Option<int?>("--seed") { Description = "Sampling seed (reproducible output)" };
         var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable); not included in the output", AllowMultipleArgumentsPerToken = false };
+        var adapter = new Option<string[]>("--adapter") { Description = "PEFT adapter folder applied unmerged, as DIR or NAME=DIR (repeatable: several adapters on one base)" };
+        var useAdapter = new Option<string?>("--use-adapter") { Description = "Which loaded adapter to generate with (its NAME, or 'none' for the base model); default: the only one given" };
         var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[…],\"generated_ids\":[…],\"text\":\"…\"} instead of streaming" };
         var command = new Command("generate", "Generate text with a causal LM (streams to stdout)");
-        foreach (var o in new Option[] { model, prompt, promptIds, chat, maxNew, temperature, topK, topP, minP, repetition, seed, stop, json })
+        foreach (var o in new Option[] { model, adapter, useAdapter, prompt, promptIds, chat, maxNew, temperature, topK, topP, minP, repetition, seed, stop, json })
             command.Options.Add(o);
-        command.SetAction(p => Run(p.GetValue(model)!, p.GetValue(prompt), p.GetValue(promptIds), p.GetValue(chat), p.GetValue(json),
+        command.SetAction(p => Run(p.GetValue(model)!, p.GetValue(adapter) ?? [], p.GetValue(useAdapter), p.GetValue(prompt), p.GetValue(promptIds), p.GetValue(chat), p.GetValue(json),
             new GenerationOptions
             {
                 MaxNewTokens = p.GetValue(maxNew),
@@ -50,7 +52,7 @@ public static class GenerateCommand
         return command;
     }
 
-    private static int Run(string modelPath, string? prompt, string? promptIds, bool chat, bool json, GenerationOptions options)
+    private static int Run(string modelPath, string[] adapters, string? useAdapter, string? prompt, string? promptIds, bool chat, bool json, GenerationOptions options)
     {
         try
         {
@@ -60,6 +62,28 @@ public static class GenerateCommand
             int[]? ids = promptIds is null ? null : ParseIds(promptIds);
             var gen = Generator.FromPretrained(modelPath);
             using var _ = gen.Model;
+            var names = new List<string>();
+            foreach (var spec in adapters)
+            {
+                int eq = spec.IndexOf('=');
+                // NAME=DIR, unless the text before '=' is a path (an existing folder whose name holds '=').
+                var (name, dir) = eq > 0 && !Directory.Exists(spec) ? (spec[..eq], spec[(eq + 1)..]) : (Nn.AdapterSelection.DefaultName, spec);
+                gen.LoadAdapter(dir, name);
+                names.Add(name);
+            }
+            string? chosen = useAdapter switch
+            {
+                null => names.Count switch
+                {
+                    0 => null,
+                    1 => names[0],
+                    _ => throw new ArgumentException($"{names.Count} adapters loaded ({string.Join(", ", names)}): pick one with --use-adapter NAME"),
+                },
+                "none" => null,
+                var n when names.Contains(n) => n,
+                var n => throw new ArgumentException($"--use-adapter {n}: no adapter of that name was given (loaded: {(names.Count == 0 ? "none" : string.Join(", ", names))})"),
+            };
+            options = options with { Adapter = chosen };
             if (ids is null)
             {
                 ids = chat
