@@ -13,7 +13,7 @@ namespace TuneSharp.Models.Config;
 public sealed class ModelConfig
 {
     /// <summary>model_type values this build understands, in the order error messages list them.</summary>
-    public static readonly IReadOnlyList<string> SupportedModelTypes = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2"];
+    public static readonly IReadOnlyList<string> SupportedModelTypes = ArchitectureTable.All.Select(a => a.ModelType).ToList();
 
     private bool[] _sliding = [];
 
@@ -22,7 +22,10 @@ public sealed class ModelConfig
     /// <summary>File (or label) the config came from; used in error messages.</summary>
     public string Source { get; private init; } = "config.json";
 
-    public ModelArchitecture Architecture { get; private init; }
+    public ModelArchitecture Architecture => Defaults.Architecture;
+
+    /// <summary>The architecture's row of <see cref="ArchitectureTable"/> (defaults and structural flags).</summary>
+    public ArchitectureDefaults Defaults { get; private init; } = ArchitectureTable.All[0];
 
     /// <summary>The HF "model_type" string (lower case), e.g. "llama".</summary>
     public string ModelType { get; private init; } = "";
@@ -101,7 +104,7 @@ public sealed class ModelConfig
     // ----- derived properties the engine uses -----
 
     /// <summary>Gemma RMSNorm multiplies by (1 + w) (weights stored as offsets from 1); others by w.</summary>
-    public bool NormAddsOne => Architecture is ModelArchitecture.Gemma or ModelArchitecture.Gemma2;
+    public bool NormAddsOne => Defaults.NormAddsOne;
 
     /// <summary>
     /// Factor applied to the embedding output: √hidden_size for Gemma (computed in float32 like
@@ -113,23 +116,23 @@ public sealed class ModelConfig
     public float AttentionScale => (float)Math.Pow(QueryPreAttnScalar ?? HeadDim, -0.5);
 
     /// <summary>q, k and v projections carry a bias (Qwen2 always; others when attention_bias).</summary>
-    public bool HasQkvBias => Architecture == ModelArchitecture.Qwen2 || (AttentionBias && Architecture != ModelArchitecture.Mistral);
+    public bool HasQkvBias => Defaults.QkvBiasAlways || (AttentionBias && Defaults.AttentionBiasOnQkv);
 
     /// <summary>o_proj carries a bias (attention_bias for llama/gemma/gemma2/qwen3; never for qwen2 and mistral).</summary>
-    public bool HasOutputBias => AttentionBias && Architecture is not (ModelArchitecture.Qwen2 or ModelArchitecture.Mistral);
+    public bool HasOutputBias => AttentionBias && Defaults.AttentionBiasOnOutput;
 
     /// <summary>gate/up/down projections carry a bias (llama "mlp_bias").</summary>
-    public bool HasMlpBias => MlpBias && Architecture == ModelArchitecture.Llama;
+    public bool HasMlpBias => MlpBias && Defaults.MlpBias;
 
     /// <summary>Qwen3: RMSNorm over head_dim applied to every q and k head after projection, before RoPE.</summary>
-    public bool HasQkNorm => Architecture == ModelArchitecture.Qwen3;
+    public bool HasQkNorm => Defaults.QkNorm;
 
     /// <summary>
     /// Gemma-2 sandwich norms. Layer: h += post_attention_layernorm(attn(input_layernorm(h)));
     /// h += post_feedforward_layernorm(mlp(pre_feedforward_layernorm(h))). Note that Gemma-2's
     /// post_attention_layernorm normalises the attention OUTPUT, while Llama's normalises the MLP input.
     /// </summary>
-    public bool HasPostNorms => Architecture == ModelArchitecture.Gemma2;
+    public bool HasPostNorms => Defaults.PostNorms;
 
     /// <summary>q_proj output width: heads · head_dim (may differ from hidden_size for Gemma/Qwen3).</summary>
     public int QueryDim => NumAttentionHeads * HeadDim;
@@ -173,8 +176,7 @@ public sealed class ModelConfig
 
     private static ModelConfig Parse(ConfigReader r)
     {
-        var (arch, modelType) = DetectArchitecture(r);
-        bool gemma = arch is ModelArchitecture.Gemma or ModelArchitecture.Gemma2;
+        var (a, modelType) = DetectArchitecture(r);
 
         int hidden = r.RequiredPositiveInt("hidden_size");
         int intermediate = r.RequiredPositiveInt("intermediate_size");
@@ -185,15 +187,9 @@ public sealed class ModelConfig
         if (heads % kvHeads != 0)
             throw r.Error("num_key_value_heads", $"must divide num_attention_heads ({heads})", r.Root.GetProperty("num_key_value_heads"));
 
-        int defaultHeadDim = arch switch
-        {
-            ModelArchitecture.Gemma or ModelArchitecture.Gemma2 => 256,
-            ModelArchitecture.Qwen3 => 128,
-            _ => hidden / heads,
-        };
-        if (!r.Has("head_dim") && arch is not (ModelArchitecture.Gemma or ModelArchitecture.Gemma2 or ModelArchitecture.Qwen3) && hidden % heads != 0)
+        if (!r.Has("head_dim") && a.HeadDim is null && hidden % heads != 0)
             throw r.Error("hidden_size", $"must be divisible by num_attention_heads ({heads}) when head_dim is not given", r.Root.GetProperty("hidden_size"));
-        int headDim = r.PositiveInt("head_dim", defaultHeadDim);
+        int headDim = r.PositiveInt("head_dim", a.HeadDim ?? hidden / heads);
         if (headDim % 2 != 0)
             throw r.Error("head_dim", "must be even (RoPE rotates pairs)", r.Root.TryGetProperty("head_dim", out var hd) ? hd : null);
 
@@ -210,70 +206,53 @@ public sealed class ModelConfig
         if (r.TryGet("rope_scaling", out var ropeScaling))
             scaling = ParseRopeScaling(r, "rope_scaling", ropeScaling);
 
-        string act = gemma
-            ? r.OptionalString("hidden_activation") ?? "gelu_pytorch_tanh" // GemmaMLP ignores hidden_act when hidden_activation is unset
-            : r.OptionalString("hidden_act") ?? "silu";
+        // GemmaMLP reads hidden_activation and ignores hidden_act when it is unset.
+        string act = r.OptionalString(a.ActivationField) ?? a.Activation;
         var activation = act switch
         {
             "silu" or "swish" => Activation.Silu,
             "gelu_pytorch_tanh" or "gelu_new" or "gelu_fast" => Activation.GeluTanh,
             "gelu" => Activation.Gelu,
-            _ => throw r.Error(gemma ? "hidden_activation" : "hidden_act", "must be one of silu, gelu_pytorch_tanh, gelu_new, gelu", JsonSerializer.SerializeToElement(act)),
+            _ => throw r.Error(a.ActivationField, "must be one of silu, gelu_pytorch_tanh, gelu_new, gelu", JsonSerializer.SerializeToElement(act)),
         };
 
-        // Token ids: absent fields take the config class defaults (Llama/Mistral bos 1, eos 2; Gemma pad 0,
-        // eos 1, bos 2; Qwen none); an explicit null stays null.
-        var (defBos, defEos, defPad) = arch switch
-        {
-            ModelArchitecture.Llama or ModelArchitecture.Mistral => ((int?)1, (int?)2, (int?)null),
-            ModelArchitecture.Gemma or ModelArchitecture.Gemma2 => (2, 1, 0),
-            _ => (null, null, null),
-        };
+        // Token ids: absent fields take the config class defaults; an explicit null stays null.
         bool present(string f) => r.Root.TryGetProperty(f, out _);
-        int? bos = present("bos_token_id") ? r.OptionalNonNegativeInt("bos_token_id") : defBos;
-        IReadOnlyList<int> eos = present("eos_token_id") ? r.IntOrIntList("eos_token_id") : defEos is int e ? [e] : [];
-        int? pad = present("pad_token_id") ? r.OptionalNonNegativeInt("pad_token_id") : defPad;
-
-        int maxPos = r.PositiveInt("max_position_embeddings", arch switch
-        {
-            ModelArchitecture.Llama => 2048,
-            ModelArchitecture.Mistral => 4096 * 32,
-            ModelArchitecture.Qwen2 => 32768,
-            ModelArchitecture.Qwen3 => 32768,
-            _ => 8192,
-        });
+        int? bos = present("bos_token_id") ? r.OptionalNonNegativeInt("bos_token_id") : a.BosTokenId;
+        IReadOnlyList<int> eos = present("eos_token_id") ? r.IntOrIntList("eos_token_id") : a.EosTokenId is int e ? [e] : [];
+        int? pad = present("pad_token_id") ? r.OptionalNonNegativeInt("pad_token_id") : a.PadTokenId;
+        int maxPos = r.PositiveInt("max_position_embeddings", a.MaxPositionEmbeddings);
 
         // Sliding window. An explicit null disables it; an absent field takes the class default.
         bool useSliding = false;
         int? maxWindowLayers = null;
         int? window = null;
-        double? queryPreAttn = null, attnCap = null, finalCap = null;
         var sliding = new bool[layers];
-        switch (arch)
+        switch (a.SlidingWindow)
         {
-            case ModelArchitecture.Mistral:
+            case SlidingWindowRule.AllLayers:
                 window = ExplicitNullOr(r, "sliding_window", 4096);
                 if (window is not null) Array.Fill(sliding, true);
                 break;
-            case ModelArchitecture.Qwen2 or ModelArchitecture.Qwen3:
+            case SlidingWindowRule.FromMaxWindowLayers:
                 useSliding = r.Bool("use_sliding_window", false);
                 maxWindowLayers = r.OptionalNonNegativeInt("max_window_layers") ?? 28;
                 window = useSliding ? ExplicitNullOr(r, "sliding_window", 4096) : null;
                 if (window is not null)
                     for (int i = maxWindowLayers.Value; i < layers; i++) sliding[i] = true;
                 break;
-            case ModelArchitecture.Gemma2:
+            case SlidingWindowRule.EvenLayers:
                 window = ExplicitNullOr(r, "sliding_window", 4096);
                 // transformers 4.42–4.46 Gemma2DecoderLayer: is_sliding = not bool(layer_idx % 2), i.e. even
                 // layers slide; ≥ 4.47 writes the same pattern into "layer_types", which wins when present.
                 if (window is not null)
                     for (int i = 0; i < layers; i += 2) sliding[i] = true;
-                queryPreAttn = r.PositiveDouble("query_pre_attn_scalar", 256);
-                attnCap = NullableDouble(r, "attn_logit_softcapping", 50.0);
-                finalCap = NullableDouble(r, "final_logit_softcapping", 30.0);
                 break;
         }
-        if (r.TryGet("layer_types", out var layerTypes) && arch != ModelArchitecture.Llama && arch != ModelArchitecture.Gemma)
+        double? queryPreAttn = a.QueryPreAttnScalar is double q ? r.PositiveDouble("query_pre_attn_scalar", q) : null;
+        double? attnCap = a.AttnLogitSoftcapping is double ac ? NullableDouble(r, "attn_logit_softcapping", ac) : null;
+        double? finalCap = a.FinalLogitSoftcapping is double fc ? NullableDouble(r, "final_logit_softcapping", fc) : null;
+        if (r.TryGet("layer_types", out var layerTypes) && a.LayerTypes)
         {
             if (layerTypes.ValueKind != JsonValueKind.Array || layerTypes.GetArrayLength() != layers)
                 throw r.Error("layer_types", $"must be a list of {layers} strings (one per layer)", layerTypes);
@@ -300,7 +279,7 @@ public sealed class ModelConfig
         return new ModelConfig
         {
             Source = r.Source,
-            Architecture = arch,
+            Defaults = a,
             ModelType = modelType,
             HiddenSize = hidden,
             IntermediateSize = intermediate,
@@ -313,7 +292,7 @@ public sealed class ModelConfig
             RopeTheta = ropeTheta,
             RopeScaling = scaling,
             MaxPositionEmbeddings = maxPos,
-            TieWordEmbeddings = r.Bool("tie_word_embeddings", gemma),
+            TieWordEmbeddings = r.Bool("tie_word_embeddings", a.TieWordEmbeddings),
             AttentionBias = r.Bool("attention_bias", false),
             MlpBias = r.Bool("mlp_bias", false),
             HiddenAct = act,
@@ -332,37 +311,20 @@ public sealed class ModelConfig
         };
     }
 
-    private static (ModelArchitecture, string) DetectArchitecture(ConfigReader r)
+    private static (ArchitectureDefaults, string) DetectArchitecture(ConfigReader r)
     {
         string? modelType = r.OptionalString("model_type");
         if (modelType is null && r.TryGet("architectures", out var archs) && archs.ValueKind == JsonValueKind.Array && archs.GetArrayLength() > 0)
         {
-            modelType = archs[0].GetString() switch
-            {
-                "LlamaForCausalLM" => "llama",
-                "MistralForCausalLM" => "mistral",
-                "Qwen2ForCausalLM" => "qwen2",
-                "Qwen3ForCausalLM" => "qwen3",
-                "GemmaForCausalLM" => "gemma",
-                "Gemma2ForCausalLM" => "gemma2",
-                var other => throw new ConfigException(
-                    $"{r.Source}: \"architectures\" {other} is not supported (supported model_type: {string.Join(", ", SupportedModelTypes)})"),
-            };
+            string? cls = archs[0].GetString();
+            modelType = (cls is null ? null : ArchitectureTable.ByHfClass(cls))?.ModelType ?? throw new ConfigException(
+                $"{r.Source}: \"architectures\" {cls} is not supported (supported model_type: {string.Join(", ", SupportedModelTypes)})");
         }
         // Neither field: a bare Llama-style config (e.g. shared/assets/models/configs/bench20m.json).
         modelType ??= "llama";
-        var arch = modelType switch
-        {
-            "llama" => ModelArchitecture.Llama,
-            "mistral" => ModelArchitecture.Mistral,
-            "qwen2" => ModelArchitecture.Qwen2,
-            "qwen3" => ModelArchitecture.Qwen3,
-            "gemma" => ModelArchitecture.Gemma,
-            "gemma2" => ModelArchitecture.Gemma2,
-            _ => throw new ConfigException(
-                $"{r.Source}: \"model_type\" \"{modelType}\" is not supported (supported: {string.Join(", ", SupportedModelTypes)})"),
-        };
-        return (arch, modelType);
+        var a = ArchitectureTable.ByModelType(modelType) ?? throw new ConfigException(
+            $"{r.Source}: \"model_type\" \"{modelType}\" is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
+        return (a, modelType);
     }
 
     private static Llama3RopeScaling? ParseRopeScaling(ConfigReader r, string field, JsonElement v)

@@ -101,8 +101,7 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         {
             var sw = Stopwatch.StartNew();
             _log.WriteLine("[4/4] answers of the tuned model to held-out questions:");
-            // The KV-cache inference path runs on merged weights; the adapter on disk is already saved.
-            lora.Merge();
+            // Generation runs the same forward with the adapter unmerged (its side path over the base weights).
             foreach (var row in evalRows.Take(o.Samples))
             {
                 string question = row["messages"]![0]!["content"]!.GetValue<string>();
