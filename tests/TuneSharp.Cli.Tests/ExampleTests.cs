@@ -1,6 +1,6 @@
 // CI runs of every examples/<name>/config.yaml through `tunesharp train` (a few steps), plus the CLI's bad-input paragraphs.
 using TuneSharp.Testing;
-using TuneSharp.Training.Quickstart;
+using TuneSharp.Quickstart;
 
 namespace TuneSharp.Cli.Tests;
 
