@@ -39,8 +39,7 @@ public sealed class Generator
             if (Directory.Exists(path))
             {
                 tok = Tokenizer.FromPretrained(path);
-                try { template = ChatTemplate.FromDirectory(path); }
-                catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ChatTemplateException or KeyNotFoundException or InvalidOperationException) { }
+                template = ChatTemplate.TryFromDirectory(path);
             }
             else
             {

@@ -31,34 +31,58 @@ public sealed class ChatTemplate
     public bool HasGenerationBlocks => _template.HasGenerationBlocks;
 
     /// <summary>Loads from a tokenizer directory: chat_template.jinja when present (newer repos), else tokenizer_config.json's chat_template.</summary>
-    public static ChatTemplate FromDirectory(string directory, string? templateName = null)
+    public static ChatTemplate FromDirectory(string directory, string? templateName = null) =>
+        TryFromDirectory(directory, templateName)
+        ?? throw new TokenizerFormatException("no chat template: neither chat_template.jinja nor a chat_template field in tokenizer_config.json. "
+            + "Set tokenizer.chat_template (a .jinja file or the template text) or use a non-chat format", directory);
+
+    /// <summary>
+    /// The folder's chat template, or null when it has none (no chat_template.jinja, no tokenizer_config.json or no
+    /// chat_template field in it). A template that is present but malformed still throws (TokenizerFormatException,
+    /// TemplateException): a broken template is an error, not an absent one.
+    /// </summary>
+    public static ChatTemplate? TryFromDirectory(string directory, string? templateName = null)
     {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Tokenizer directory not found: {directory}");
+        if (!Directory.Exists(directory)) throw new TokenizerFormatException("tokenizer folder not found", directory);
         var config = Path.Combine(directory, "tokenizer_config.json");
         var jinja = Path.Combine(directory, "chat_template.jinja");
-        if (File.Exists(config)) return FromTokenizerConfig(config, templateName);
+        if (File.Exists(config))
+        {
+            if (!File.Exists(jinja) || templateName is not (null or "default"))
+            {
+                using var doc = ParseConfig(config);
+                if (!doc.RootElement.TryGetProperty("chat_template", out var ct) || ct.ValueKind == JsonValueKind.Null) return null;
+            }
+            return FromTokenizerConfig(config, templateName);
+        }
         if (File.Exists(jinja) && templateName is null or "default") return new ChatTemplate(File.ReadAllText(jinja), sourceName: jinja);
-        throw new FileNotFoundException($"{directory}: neither tokenizer_config.json nor chat_template.jinja found");
+        return null;
+    }
+
+    private static JsonDocument ParseConfig(string path)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
+        catch (JsonException ex) { throw new TokenizerFormatException($"invalid JSON ({ex.Message})", path, "$", ex); }
+        if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
+        doc.Dispose();
+        throw new TokenizerFormatException("expected a JSON object", path, "$");
     }
 
     /// <summary>Loads tokenizer_config.json: chat_template as a string or a list of {name, template} ("default" unless named); bos/eos tokens as strings or {content}.</summary>
     public static ChatTemplate FromTokenizerConfig(string path, string? templateName = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer config not found: {path}", path);
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllText(path)); }
-        catch (JsonException ex) { throw new InvalidDataException($"{path}: invalid JSON ({ex.Message})", ex); }
-        using (doc)
+        if (!File.Exists(path)) throw new TokenizerFormatException("tokenizer_config.json not found", path);
+        using (var doc = ParseConfig(path))
         {
             var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object");
             string? bos = TokenString(root, "bos_token", path);
             string? eos = TokenString(root, "eos_token", path);
             var jinja = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "chat_template.jinja");
             if (File.Exists(jinja) && templateName is null or "default")
                 return new ChatTemplate(File.ReadAllText(jinja), bos, eos, jinja);
             if (!root.TryGetProperty("chat_template", out var ct) || ct.ValueKind == JsonValueKind.Null)
-                throw new InvalidDataException($"{path}: no chat_template field (and no chat_template.jinja beside it)");
+                throw new TokenizerFormatException("no chat_template field (and no chat_template.jinja beside it)", path, "$.chat_template");
             string template = SelectTemplate(ct, templateName, path);
             return new ChatTemplate(template, bos, eos, path);
         }
@@ -68,21 +92,21 @@ public sealed class ChatTemplate
     {
         if (ct.ValueKind == JsonValueKind.String)
         {
-            if (name is not (null or "default")) throw new InvalidDataException($"{path}: chat_template is a single template, no template named '{name}'");
+            if (name is not (null or "default")) throw new TokenizerFormatException($"chat_template is a single template, no template named '{name}'", path, "$.chat_template");
             return ct.GetString()!;
         }
-        if (ct.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}: chat_template must be a string or a list of {{name, template}}");
+        if (ct.ValueKind != JsonValueKind.Array) throw new TokenizerFormatException("chat_template must be a string or a list of {name, template}", path, "$.chat_template");
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var item in ct.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String
                 || !item.TryGetProperty("template", out var t) || t.ValueKind != JsonValueKind.String)
-                throw new InvalidDataException($"{path}: chat_template list entries must be {{\"name\": string, \"template\": string}}");
+                throw new TokenizerFormatException("chat_template list entries must be {\"name\": string, \"template\": string}", path, "$.chat_template");
             named[n.GetString()!] = t.GetString()!;
         }
         string wanted = name ?? "default";
         if (named.TryGetValue(wanted, out var template)) return template;
-        throw new InvalidDataException($"{path}: chat_template has no template named '{wanted}' (available: {string.Join(", ", named.Keys)})");
+        throw new TokenizerFormatException($"chat_template has no template named '{wanted}' (available: {string.Join(", ", named.Keys)})", path, "$.chat_template");
     }
 
     private static string? TokenString(JsonElement root, string field, string path)
@@ -90,7 +114,7 @@ public sealed class ChatTemplate
         if (!root.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind == JsonValueKind.String) return v.GetString();
         if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) return c.GetString();
-        throw new InvalidDataException($"{path}: {field} must be a string or an object with \"content\"");
+        throw new TokenizerFormatException($"{field} must be a string or an object with \"content\"", path, "$." + field);
     }
 
     /// <summary>
@@ -228,7 +252,7 @@ public sealed class ChatTemplate
     {
         JinjaValue root;
         try { root = JinjaValue.FromJson(json); }
-        catch (JsonException ex) { throw new InvalidDataException($"{sourceName}: invalid JSON ({ex.Message})", ex); }
+        catch (JsonException ex) { throw new TokenizerFormatException($"invalid JSON ({ex.Message})", sourceName, "$", ex); }
         var variables = new Dictionary<string, object?>(StringComparer.Ordinal);
         JinjaValue messages;
         if (root.IsList) messages = root;
@@ -237,9 +261,9 @@ public sealed class ChatTemplate
             messages = m;
             foreach (var kv in root.AsDict) if (kv.Key != "messages") variables[kv.Key] = kv.Value;
         }
-        else throw new InvalidDataException($"{sourceName}: expected a JSON array of messages or an object with a \"messages\" array");
+        else throw new TokenizerFormatException("expected a JSON array of messages or an object with a \"messages\" array", sourceName, "$");
         for (int i = 0; i < messages.AsList.Count; i++)
-            if (!messages.AsList[i].IsDict) throw new InvalidDataException($"{sourceName}: messages[{i}] must be an object with role and content");
+            if (!messages.AsList[i].IsDict) throw new TokenizerFormatException("each message must be an object with role and content", sourceName, $"$.messages[{i}]");
         return (messages.AsList.Cast<object?>().ToList(), variables);
     }
 }

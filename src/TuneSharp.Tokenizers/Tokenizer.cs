@@ -76,7 +76,7 @@ public sealed class Tokenizer
     public static Tokenizer FromFile(string path)
     {
         if (Directory.Exists(path)) return FromPretrained(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file not found: {path}", path);
+        if (!File.Exists(path)) throw new TokenizerFormatException("tokenizer file not found; give a tokenizer.json, a .gguf file or a folder holding tokenizer.json", path);
         if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || IsGguf(path)) return Gguf.GgufTokenizerBuilder.Build(Gguf.GgufFile.Open(path));
         using var doc = TokenizerConfig.ParseFile(path);
         return FromJson(new JsonNode(doc.RootElement, "$", path));
@@ -90,7 +90,7 @@ public sealed class Tokenizer
         {
             var gguf = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.gguf").OrderBy(x => x, StringComparer.Ordinal).FirstOrDefault() : null;
             if (gguf != null) return FromFile(gguf);
-            throw new FileNotFoundException($"no tokenizer.json in {folder}", json);
+            throw new TokenizerFormatException("no tokenizer.json (and no .gguf file) in this folder; give the model folder or set tokenizer.path", folder);
         }
         var tok = FromFile(json);
         var cfgPath = Path.Combine(folder, "tokenizer_config.json");

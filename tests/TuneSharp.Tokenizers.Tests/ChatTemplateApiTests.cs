@@ -48,7 +48,7 @@ public sealed class ChatTemplateApiTests : IDisposable
         Assert.Equal("DEFAULT 2", ChatTemplate.FromTokenizerConfig(path).Render(Messages));
         var tools = ChatTemplate.FromTokenizerConfig(path, "tool_use");
         Assert.Equal("TOOLS 1", tools.Render(Messages, extraVariables: new Dictionary<string, object?> { ["tools"] = new[] { new Dictionary<string, object?> { ["name"] = "f" } } }));
-        var ex = Assert.Throws<InvalidDataException>(() => ChatTemplate.FromTokenizerConfig(path, "missing"));
+        var ex = Assert.Throws<TokenizerFormatException>(() => ChatTemplate.FromTokenizerConfig(path, "missing"));
         Assert.Contains("tool_use", ex.Message, StringComparison.Ordinal);
     }
 
@@ -71,10 +71,14 @@ public sealed class ChatTemplateApiTests : IDisposable
     public void MissingTemplateIsAClearError()
     {
         var path = Write("tokenizer_config.json", """{"eos_token": "<E>"}""");
-        var ex = Assert.Throws<InvalidDataException>(() => ChatTemplate.FromTokenizerConfig(path));
+        var ex = Assert.Throws<TokenizerFormatException>(() => ChatTemplate.FromTokenizerConfig(path));
         Assert.Contains("chat_template", ex.Message, StringComparison.Ordinal);
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
-        Assert.Throws<FileNotFoundException>(() => ChatTemplate.FromDirectory(Path.Combine(_dir, "sub-missing-" + Guid.NewGuid()) is var p && Directory.CreateDirectory(p) != null ? p : p));
+        var empty = Directory.CreateDirectory(Path.Combine(_dir, "sub-empty-" + Guid.NewGuid())).FullName;
+        Assert.Throws<TokenizerFormatException>(() => ChatTemplate.FromDirectory(empty));
+        Assert.Null(ChatTemplate.TryFromDirectory(empty));
+        Assert.Null(ChatTemplate.TryFromDirectory(_dir)); // tokenizer_config.json without chat_template: absent, not an error
+        Assert.Throws<TokenizerFormatException>(() => ChatTemplate.TryFromDirectory(Path.Combine(_dir, "no-such-folder")));
     }
 
     [Fact]
@@ -86,9 +90,9 @@ public sealed class ChatTemplateApiTests : IDisposable
         var (m2, v2) = ChatTemplate.ParseConversationJson("""{"messages": [{"role": "user", "content": "a"}], "tools": [], "enable_thinking": false}""");
         Assert.Single(m2);
         Assert.Equal(["tools", "enable_thinking"], v2.Keys.ToArray());
-        Assert.Throws<InvalidDataException>(() => ChatTemplate.ParseConversationJson("""{"msgs": []}"""));
-        Assert.Throws<InvalidDataException>(() => ChatTemplate.ParseConversationJson("""[1]"""));
-        Assert.Throws<InvalidDataException>(() => ChatTemplate.ParseConversationJson("""[{"role": """));
+        Assert.Throws<TokenizerFormatException>(() => ChatTemplate.ParseConversationJson("""{"msgs": []}"""));
+        Assert.Throws<TokenizerFormatException>(() => ChatTemplate.ParseConversationJson("""[1]"""));
+        Assert.Throws<TokenizerFormatException>(() => ChatTemplate.ParseConversationJson("""[{"role": """));
     }
 
     [Fact]
@@ -100,5 +104,6 @@ public sealed class ChatTemplateApiTests : IDisposable
     {
         var path = Write("tokenizer_config.json", """{"chat_template": "{% for m in messages %}"}""");
         Assert.Throws<TemplateException>(() => ChatTemplate.FromTokenizerConfig(path));
+        Assert.Throws<TemplateException>(() => ChatTemplate.TryFromDirectory(_dir)); // present but broken is an error
     }
 }

@@ -58,7 +58,7 @@ public static class DataCommand
                 var jinja = p.GetValue(chatTemplate);
                 chat = jinja != null ? ChatTemplateSetting.Resolve(jinja, null, tokDir, tok)
                     : ChatTemplateSetting.Resolve(rc.Tokenizer.ChatTemplate, p.GetValue(config), tokDir, tok);
-                chat ??= TryTemplate(tokDir);
+                chat ??= ChatTemplate.FromDirectory(tokDir);
             }
             var ds = DatasetFiles.Load(path, DatasetFiles.ParseFormat(p.GetValue(fileFormat) ?? d.FileFormat));
             var mapping = new Dictionary<string, string>(d.Columns);
@@ -92,15 +92,6 @@ public static class DataCommand
             return 0;
         }));
         return cmd;
-    }
-
-    private static ChatTemplate TryTemplate(string dir)
-    {
-        try { return ChatTemplate.FromDirectory(dir); }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new DataFormatException($"the chat format needs a chat template, but {dir} has none ({e.Message}). Pass --chat-template FILE.jinja or use --format alpaca.", field: "chat_template");
-        }
     }
 
     private static Command Convert()

@@ -56,9 +56,7 @@ public static class InfoCommand
             if (t != null)
             {
                 if (!Directory.Exists(t)) throw new DirectoryNotFoundException($"{t}: tokenizer folder not found");
-                ChatTemplate? template = null;
-                try { template = ChatTemplate.FromDirectory(t); }
-                catch (Exception e) when (e is FileNotFoundException or InvalidDataException or KeyNotFoundException or InvalidOperationException or ChatTemplateException) { }
+                var template = ChatTemplate.TryFromDirectory(t);
                 info["tokenizer"] = Tok(Tokenizer.FromPretrained(t), t, template);
             }
             if (p.GetValue(json)) Console.Out.WriteLine(info.ToJsonString());

@@ -1,7 +1,6 @@
 // `tunesharp quickstart`: the README's main command — the whole fine-tuning pipeline on an embedded default, no downloads.
 using System.CommandLine;
-using TuneSharp.Inference;
-using TuneSharp.Training.Quickstart;
+using TuneSharp.Quickstart;
 
 namespace TuneSharp.Cli.Commands;
 
@@ -34,11 +33,7 @@ public static class QuickstartCommand
             Console.CancelKeyPress += onCancel;
             try
             {
-                var runner = new QuickstartRunner(o, asJson ? Console.Error : Console.Out)
-                {
-                    Generate = (m, tok, prompt, special, maxNew) =>
-                        new Generator(m, tok).Generate(tok.Encode(prompt, special), new GenerationOptions { MaxNewTokens = maxNew, SkipSpecialTokens = true }).Text,
-                };
+                var runner = new QuickstartRunner(o, asJson ? Console.Error : Console.Out);
                 var result = runner.Run(cts.Token);
                 if (asJson) Console.Out.WriteLine(result.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
                 else Console.Out.WriteLine($"base eval loss {result.BaseEvalLoss:F4} → tuned eval loss {result.TunedEvalLoss:F4}; output in {result.OutputDir}");

@@ -12,11 +12,7 @@ public static class ChatTemplateSetting
     /// </summary>
     public static ChatTemplate? Resolve(string? setting, string? configPath, string tokenizerDir, Tokenizer tokenizer)
     {
-        if (string.IsNullOrWhiteSpace(setting))
-        {
-            try { return ChatTemplate.FromDirectory(tokenizerDir); }
-            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or KeyNotFoundException or InvalidOperationException) { return null; }
-        }
+        if (string.IsNullOrWhiteSpace(setting)) return ChatTemplate.TryFromDirectory(tokenizerDir);
         var candidates = new List<string>();
         if (Path.IsPathRooted(setting)) candidates.Add(setting);
         else

@@ -1,16 +1,16 @@
 // The quickstart end to end in a CI-sized configuration: tokenizer + tiny Llama from scratch, pre-training, LoRA SFT, eval, samples.
 using System.Text.Json.Nodes;
 using TuneSharp.Tokenizers;
-using TuneSharp.Training.Quickstart;
 
-namespace TuneSharp.Training.Tests;
+
+namespace TuneSharp.Quickstart.Tests;
 
 public sealed class QuickstartTests
 {
     [Fact]
     public void TinyQuickstartLowersHeldOutLossAndWritesEverything()
     {
-        var dir = TrainerTestUtil.TempDir("quickstart");
+        var dir = Directory.CreateTempSubdirectory("tunesharp-quickstart-").FullName;
         try
         {
             var log = new StringWriter();
@@ -33,7 +33,7 @@ public sealed class QuickstartTests
     [Fact]
     public void TrainedTokenizerRoundTripsEnglishAndKorean()
     {
-        var dir = TrainerTestUtil.TempDir("qs-tok");
+        var dir = Directory.CreateTempSubdirectory("tunesharp-qs-tok-").FullName;
         try
         {
             File.WriteAllText(Path.Combine(dir, "tokenizer.json"), ByteBpeTrainer.Train(QuickstartCorpus.AllText(), 400, QuickstartRunner.SpecialTokens));

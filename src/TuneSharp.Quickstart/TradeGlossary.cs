@@ -1,5 +1,5 @@
 // Project-authored supply-chain and trade glossary (English and Korean) from which the quickstart builds its corpus.
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 /// <summary>One glossary entry: the term and a noun-phrase definition in English and Korean. Written for TuneSharp.</summary>
 public sealed record TradeTerm(string Term, string Definition, string TermKo, string DefinitionKo);

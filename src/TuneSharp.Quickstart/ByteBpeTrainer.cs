@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 public static partial class ByteBpeTrainer
 {

@@ -1,7 +1,7 @@
 // What a quickstart run produced: headline losses, folders and timings (the --json line is this object).
 using System.Text.Json.Nodes;
 
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 public sealed record QuickstartResult(
     string OutputDir, string ModelDir, string AdapterDir, double? PretrainFirstLoss, double? PretrainFinalLoss,

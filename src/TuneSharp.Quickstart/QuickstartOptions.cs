@@ -1,5 +1,5 @@
 // Settings of `tunesharp quickstart`: where to write, which model, and the (CI-sizable) model and step counts.
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 public sealed record QuickstartOptions
 {

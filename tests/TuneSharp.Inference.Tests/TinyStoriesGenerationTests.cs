@@ -1,10 +1,10 @@
 // Real weights: TinyStories-656K greedy generation against the PyTorch ids, its Q8_0 GGUF twin, sampling, stop
 // strings and batching through the Generator.
 using System.Text.Json;
-using TuneSharp.Inference;
+using TuneSharp.Models;
 using TuneSharp.Testing;
 
-namespace TuneSharp.Models.Tests;
+namespace TuneSharp.Inference.Tests;
 
 public sealed class TinyStoriesGenerationTests
 {

@@ -5,9 +5,9 @@ using TuneSharp.Nn.Lora;
 using TuneSharp.Nn.Optim;
 using TuneSharp.Tensors;
 using TuneSharp.Testing;
-using static TuneSharp.Training.Tests.LoraTestUtil;
+using static TuneSharp.Nn.Tests.LoraTestUtil;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Nn.Tests;
 
 public sealed class LoraTests
 {

@@ -5,9 +5,9 @@ using TuneSharp.Nn.Peft;
 using TuneSharp.Tensors;
 using TuneSharp.Tensors.IO;
 using TuneSharp.Testing;
-using static TuneSharp.Training.Tests.LoraTestUtil;
+using static TuneSharp.Nn.Tests.LoraTestUtil;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Nn.Tests;
 
 public sealed class PeftAdapterTests : IDisposable
 {

@@ -3,7 +3,7 @@ using TuneSharp.Autograd;
 using TuneSharp.Nn;
 using TuneSharp.Tensors;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Nn.Tests;
 
 internal static class LoraTestUtil
 {

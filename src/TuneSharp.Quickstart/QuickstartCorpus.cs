@@ -2,7 +2,7 @@
 using System.Text.Json.Nodes;
 using TuneSharp.Data;
 
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 public static class QuickstartCorpus
 {

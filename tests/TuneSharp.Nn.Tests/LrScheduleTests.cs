@@ -1,7 +1,7 @@
 // Learning-rate schedules against values worked out from transformers' optimization.py formulas.
 using TuneSharp.Nn.Optim;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Nn.Tests;
 
 public sealed class LrScheduleTests
 {

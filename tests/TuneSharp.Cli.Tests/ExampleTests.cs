@@ -1,8 +1,8 @@
 // CI runs of every examples/<name>/config.yaml through `tunesharp train` (a few steps), plus the CLI's bad-input paragraphs.
 using TuneSharp.Testing;
-using TuneSharp.Training.Quickstart;
+using TuneSharp.Quickstart;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Cli.Tests;
 
 [CollectionDefinition("cli", DisableParallelization = true)]
 public sealed class CliCollection;
@@ -12,7 +12,7 @@ public sealed class QuickstartModelFixture : IDisposable
 {
     public QuickstartModelFixture()
     {
-        Root = TrainerTestUtil.TempDir("qs-base");
+        Root = CliRunner.TempDir("qs-base");
         ModelDir = Path.Combine(Root, "base-model");
         new QuickstartRunner(QuickstartOptions.Tiny(Root) with { PretrainSteps = 0 }, TextWriter.Null).CreateBaseModel(ModelDir);
     }
@@ -27,20 +27,7 @@ public sealed class QuickstartModelFixture : IDisposable
 [Collection("cli")]
 public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixture<QuickstartModelFixture>
 {
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var (o, e) = (Console.Out, Console.Error);
-        var so = new StringWriter();
-        var se = new StringWriter();
-        Console.SetOut(so);
-        Console.SetError(se);
-        try { return (global::TuneSharp.Cli.Program.Main(args), so.ToString(), se.ToString()); }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => CliRunner.Run(args);
 
     private static string Example(string name) => Path.Combine(SharedAssets.RepoRoot, "examples", name, "config.yaml");
 
@@ -53,7 +40,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
     public void ExampleTrainsForAFewSteps(string name, bool needsQuickstartModel)
     {
         if (!needsQuickstartModel) SharedAssets.Require("models/tinystories-656k");
-        var outDir = TrainerTestUtil.TempDir("ex-" + name);
+        var outDir = CliRunner.TempDir("ex-" + name);
         try
         {
             var args = new List<string> { "train", "--config", Example(name), "training.max_steps=2", $"training.output_dir={outDir}",
@@ -81,7 +68,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
     [Fact]
     public void MissingColumnAndMalformedInputsAreClearErrors()
     {
-        var dir = TrainerTestUtil.TempDir("cli-bad");
+        var dir = CliRunner.TempDir("cli-bad");
         try
         {
             var tokDir = SharedAssets.Require("models/tinystories-656k");
@@ -145,7 +132,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
     [Fact]
     public void AugmentAndConvertWriteJsonl()
     {
-        var dir = TrainerTestUtil.TempDir("cli-aug");
+        var dir = CliRunner.TempDir("cli-aug");
         try
         {
             var root = Path.Combine(SharedAssets.RepoRoot, "examples");

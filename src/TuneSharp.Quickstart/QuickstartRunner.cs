@@ -5,16 +5,18 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using TuneSharp.Data;
 using TuneSharp.Data.Formatting;
+using TuneSharp.Inference;
 using TuneSharp.Models;
 using TuneSharp.Models.Config;
 using TuneSharp.Nn.Lora;
 using TuneSharp.Tokenizers;
+using TuneSharp.Training;
 using TuneSharp.Training.Formatting;
 using TuneSharp.Training.Sft;
 using TuneSharp.Training.Tracking;
 using TuneSharp.Tensors.IO;
 
-namespace TuneSharp.Training.Quickstart;
+namespace TuneSharp.Quickstart;
 
 /// <summary>Generates an answer: (model, tokenizer, prompt text, add special tokens, max new tokens) → text.</summary>
 public delegate string QuickstartGenerate(CausalLM model, Tokenizer tokenizer, string prompt, bool addSpecialTokens, int maxNewTokens);
@@ -33,8 +35,12 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
 
     public QuickstartOptions Options { get; } = options;
 
-    /// <summary>Produces the sample answers (the CLI wires the Inference Generator in); null skips the samples.</summary>
-    public QuickstartGenerate? Generate { get; init; }
+    /// <summary>Produces the sample answers (default: greedy decoding with the Inference Generator); null skips the samples.</summary>
+    public QuickstartGenerate? Generate { get; init; } = GreedyAnswer;
+
+    /// <summary>Greedy decoding of <paramref name="maxNewTokens"/> tokens, special tokens left out of the text.</summary>
+    public static string GreedyAnswer(CausalLM model, Tokenizer tokenizer, string prompt, bool addSpecialTokens, int maxNewTokens) =>
+        new Generator(model, tokenizer).Generate(tokenizer.Encode(prompt, addSpecialTokens), new GenerationOptions { MaxNewTokens = maxNewTokens, SkipSpecialTokens = true }).Text;
 
     public QuickstartResult Run(CancellationToken cancellation = default)
     {
@@ -74,7 +80,7 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         var swSft = Stopwatch.StartNew();
         using var model = CausalLM.FromPretrained(modelDir);
         var tok = Tokenizer.FromPretrained(modelDir);
-        ChatTemplate? template = TryChatTemplate(modelDir);
+        ChatTemplate? template = ChatTemplate.TryFromDirectory(modelDir);
         var (train, eval, evalRows) = InstructionData(tok, template);
         var lora = LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), new LoraConfig
         {
@@ -128,12 +134,6 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
     {
         var tok = BuildTokenizer(modelDir);
         return Pretrain(modelDir, tok, new ConsoleProgress(_log == Console.Out ? null : _log), cancellation);
-    }
-
-    private static ChatTemplate? TryChatTemplate(string dir)
-    {
-        try { return ChatTemplate.FromDirectory(dir); }
-        catch (Exception e) when (e is FileNotFoundException or InvalidDataException or ChatTemplateException or KeyNotFoundException or InvalidOperationException) { return null; }
     }
 
     private Tokenizer BuildTokenizer(string modelDir)

@@ -6,9 +6,9 @@ using TuneSharp.Tensors;
 using TuneSharp.Tensors.Kernels;
 using TuneSharp.Tensors.Kernels.Quant;
 using TuneSharp.Testing;
-using static TuneSharp.Training.Tests.LoraTestUtil;
+using static TuneSharp.Nn.Tests.LoraTestUtil;
 
-namespace TuneSharp.Training.Tests;
+namespace TuneSharp.Nn.Tests;
 
 public sealed class Nf4LinearTests
 {
