@@ -43,9 +43,9 @@ public sealed class Generator
             }
             else
             {
-                tok = Tokenizer.FromFile(path);
-                var g = Tokenizers.Gguf.GgufFile.Open(path);
-                if (g.GetString("tokenizer.chat_template") is { } t) template = new ChatTemplate(t, tok.BosToken, tok.EosToken, path);
+                var g = Tensors.IO.Gguf.GgufFile.Open(path);
+                tok = Models.Loading.GgufTokenizer.Load(g);
+                if (Models.Loading.GgufTokenizer.ChatTemplate(g) is { } t) template = new ChatTemplate(t, tok.BosToken, tok.EosToken, path);
             }
             return new Generator(model, tok, template);
         }

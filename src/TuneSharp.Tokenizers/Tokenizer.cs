@@ -72,12 +72,13 @@ public sealed class Tokenizer
 
     // ---------------------------------------------------------------- loading
 
-    /// <summary>Loads a tokenizer.json, a .gguf file's vocabulary, or a folder (same as <see cref="FromPretrained"/>).</summary>
+    /// <summary>Loads a tokenizer.json or a folder (same as <see cref="FromPretrained"/>). GGUF files: TuneSharp.Models.Loading.TokenizerFiles.</summary>
     public static Tokenizer FromFile(string path)
     {
         if (Directory.Exists(path)) return FromPretrained(path);
         if (!File.Exists(path)) throw new TokenizerFormatException("tokenizer file not found; give a tokenizer.json, a .gguf file or a folder holding tokenizer.json", path);
-        if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || IsGguf(path)) return Gguf.GgufTokenizerBuilder.Build(Gguf.GgufFile.Open(path));
+        if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || IsGguf(path))
+            throw new TokenizerFormatException("a GGUF file's vocabulary is read by TuneSharp.Models.Loading.TokenizerFiles.FromFile (the tokenizer layer does not read GGUF containers)", path);
         using var doc = TokenizerConfig.ParseFile(path);
         return FromJson(new JsonNode(doc.RootElement, "$", path));
     }
@@ -86,17 +87,15 @@ public sealed class Tokenizer
     public static Tokenizer FromPretrained(string folder)
     {
         var json = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(json))
-        {
-            var gguf = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.gguf").OrderBy(x => x, StringComparer.Ordinal).FirstOrDefault() : null;
-            if (gguf != null) return FromFile(gguf);
-            throw new TokenizerFormatException("no tokenizer.json (and no .gguf file) in this folder; give the model folder or set tokenizer.path", folder);
-        }
+        if (!File.Exists(json)) throw new TokenizerFormatException("no tokenizer.json in this folder (a .gguf vocabulary is read by TuneSharp.Models.Loading.TokenizerFiles); give the model folder or set tokenizer.path", folder);
         var tok = FromFile(json);
         var cfgPath = Path.Combine(folder, "tokenizer_config.json");
         tok.ApplyConfig(File.Exists(cfgPath) ? TokenizerConfig.FromFile(cfgPath) : new TokenizerConfig());
         return tok;
     }
+
+    /// <summary>Builds the tokenizer llama.cpp would build from this vocabulary (a GGUF file's tokenizer.ggml.* values).</summary>
+    public static Tokenizer FromLlamaCppVocabulary(LlamaCpp.LlamaCppVocabulary vocabulary) => LlamaCpp.LlamaCppTokenizerBuilder.Build(vocabulary);
 
     /// <summary>Parses tokenizer.json text.</summary>
     public static Tokenizer FromJson(string json, string? sourceName = null)

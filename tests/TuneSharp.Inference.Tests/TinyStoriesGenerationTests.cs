@@ -62,7 +62,7 @@ public sealed class TinyStoriesGenerationTests
             if (LogitsSampler.ArgMax(a.AsSpan(t * v, v)) == LogitsSampler.ArgMax(b.AsSpan(t * v, v))) agree++;
         Assert.True(agree >= ids.Length - 1, $"argmax agrees at {agree}/{ids.Length} positions");
         // The GGUF tokenizer encodes the prompt the same way.
-        var tok = TuneSharp.Tokenizers.Tokenizer.FromFile(gguf);
+        var tok = TuneSharp.Models.Loading.TokenizerFiles.FromFile(gguf);
         Assert.Equal(Ints(meta.GetProperty("prompt_ids")), tok.Encode(meta.GetProperty("prompt").GetString()!));
     }
 

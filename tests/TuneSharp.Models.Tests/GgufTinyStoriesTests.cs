@@ -2,6 +2,7 @@
 // un-permutation and Q8_0 dequantization agree within Q8_0's rounding error.
 using TuneSharp.Models.Config;
 using TuneSharp.Models.Loading;
+using TuneSharp.Tensors.IO.Gguf;
 using TuneSharp.Tensors.Kernels.Quant;
 using TuneSharp.Testing;
 
@@ -20,7 +21,7 @@ public sealed class GgufTinyStoriesTests
         var (dims, type, _) = g.Tensors[ggufName];
         cols = dims[0];
         rows = dims.Length > 1 ? dims[1] : 1;
-        var t = (GgmlQuantType)type;
+        var t = (GgmlType)type;
         var values = new float[rows * cols];
         GgmlQuant.Dequantize(t, g.Data(ggufName, GgmlQuant.ByteCount(t, values.Length)), values);
         return values;
@@ -67,7 +68,7 @@ public sealed class GgufTinyStoriesTests
         Assert.Equal(reference.Length, values.Length);
         Assert.Equal(st.Tensors[stored].Shape, rows == 1 ? [(int)cols] : [(int)rows, (int)cols]);
 
-        if ((GgmlQuantType)g.Tensors[ggufName].Type == GgmlQuantType.F32)
+        if ((GgmlType)g.Tensors[ggufName].Type == GgmlType.F32)
         {
             NumericAssert.Close(reference, values, 0, 0, ggufName);
             return;

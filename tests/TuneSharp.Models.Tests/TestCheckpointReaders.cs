@@ -1,6 +1,6 @@
 // Test-side views of checkpoint files over the real readers (SafeTensorsFile, GgufFile), shaped for easy asserts.
 using TuneSharp.Tensors.IO;
-using TuneSharp.Tokenizers.Gguf;
+using TuneSharp.Tensors.IO.Gguf;
 
 namespace TuneSharp.Models.Tests;
 

@@ -1,5 +1,6 @@
 // GGUF block kernels (Q8_0, Q4_0, Q4_K, Q6_K): goldens from tests/golden/gen_quant.py, hand-built blocks,
 // fast-vs-twin identity and ggml's test-quantize-fns error bounds.
+using TuneSharp.Tensors.IO.Gguf;
 using TuneSharp.Tensors.Kernels.Quant;
 using TuneSharp.Tensors.Kernels.Reference.Quant;
 using TuneSharp.Testing;
@@ -259,17 +260,17 @@ public sealed class QuantGgmlTests
     [Fact]
     public void Dispatch_And_Geometry()
     {
-        Assert.Equal(34, GgmlQuant.ByteCount(GgmlQuantType.Q8_0, 32));
-        Assert.Equal(18 * 4, GgmlQuant.ByteCount(GgmlQuantType.Q4_0, 128));
-        Assert.Equal(144, GgmlQuant.ByteCount(GgmlQuantType.Q4_K, 256));
-        Assert.Equal(210 * 2, GgmlQuant.ByteCount(GgmlQuantType.Q6_K, 512));
-        Assert.Equal(8, GgmlQuant.ByteCount(GgmlQuantType.F32, 2));
-        Assert.Throws<ArgumentException>(() => GgmlQuant.ByteCount(GgmlQuantType.Q4_K, 100));
+        Assert.Equal(34, GgmlQuant.ByteCount(GgmlType.Q8_0, 32));
+        Assert.Equal(18 * 4, GgmlQuant.ByteCount(GgmlType.Q4_0, 128));
+        Assert.Equal(144, GgmlQuant.ByteCount(GgmlType.Q4_K, 256));
+        Assert.Equal(210 * 2, GgmlQuant.ByteCount(GgmlType.Q6_K, 512));
+        Assert.Equal(8, GgmlQuant.ByteCount(GgmlType.F32, 2));
+        Assert.Throws<ArgumentException>(() => GgmlQuant.ByteCount(GgmlType.Q4_K, 100));
         var f16 = new byte[4];
         BitConverter.TryWriteBytes(f16.AsSpan(0, 2), BitConverter.HalfToUInt16Bits((Half)1.5f));
         BitConverter.TryWriteBytes(f16.AsSpan(2, 2), BitConverter.HalfToUInt16Bits((Half)(-2f)));
         var y = new float[2];
-        GgmlQuant.Dequantize(GgmlQuantType.F16, f16, y);
+        GgmlQuant.Dequantize(GgmlType.F16, f16, y);
         Assert.Equal([1.5f, -2f], y);
     }
 

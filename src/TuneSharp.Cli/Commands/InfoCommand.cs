@@ -51,7 +51,7 @@ public static class InfoCommand
                     ["linear_layers"] = lm.Linears.Count(),
                 };
                 t ??= Directory.Exists(m) ? m : null;
-                if (t == null && File.Exists(m)) info["tokenizer"] = Tok(Tokenizer.FromFile(m), m, null);
+                if (t == null && File.Exists(m)) info["tokenizer"] = Tok(TuneSharp.Models.Loading.TokenizerFiles.FromFile(m), m, null);
             }
             if (t != null)
             {

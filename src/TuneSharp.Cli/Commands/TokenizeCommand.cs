@@ -4,8 +4,9 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using TuneSharp.Models.Loading;
+using TuneSharp.Tensors.IO.Gguf;
 using TuneSharp.Tokenizers;
-using TuneSharp.Tokenizers.Gguf;
 
 namespace TuneSharp.Cli.Commands;
 
@@ -39,7 +40,7 @@ public static class TokenizeCommand
         Tokenizer tok;
         try
         {
-            tok = Tokenizer.FromFile(path);
+            tok = TokenizerFiles.FromFile(path);
         }
         catch (Exception e) when (e is IOException or TokenizerFormatException or GgufFormatException or UnauthorizedAccessException or InvalidOperationException)
         {

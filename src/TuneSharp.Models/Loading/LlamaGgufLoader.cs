@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using TuneSharp.Models.Config;
 using TuneSharp.Tensors;
 using TuneSharp.Tensors.Kernels.Quant;
-using TuneSharp.Tokenizers.Gguf;
+using TuneSharp.Tensors.IO.Gguf;
 
 namespace TuneSharp.Models.Loading;
 
@@ -41,7 +41,7 @@ internal static class LlamaGgufLoader
         foreach (var u in check.Unexpected) problems.Add($"  unexpected: {GgufNames.FromHf(u)} ({u})");
         foreach (var m in check.Misshaped) problems.Add("  wrong shape (HF order): " + m);
         foreach (var (_, stored) in check.Sources)
-            if (!Enum.IsDefined((GgmlQuantType)(int)hfToGguf[stored].Type))
+            if (!GgmlQuant.CanDequantize(hfToGguf[stored].Type))
                 problems.Add($"  {hfToGguf[stored].Name}: ggml type {hfToGguf[stored].Type} is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
         if (problems.Count > 0)
             throw new ModelLoadException($"{path}: GGUF tensors do not match the llama config from its metadata:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
@@ -54,7 +54,7 @@ internal static class LlamaGgufLoader
             foreach (var (expected, stored) in check.Sources)
             {
                 var info = hfToGguf[stored];
-                var type = (GgmlQuantType)(int)info.Type;
+                var type = info.Type;
                 long n = info.ElementCount;
                 long bytes = GgmlQuant.ByteCount(type, n);
                 long offset = f.TensorDataOffset(info);

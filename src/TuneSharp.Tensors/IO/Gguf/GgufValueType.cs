@@ -1,5 +1,5 @@
 // GGUF metadata value type codes (gguf.md `gguf_metadata_value_type`).
-namespace TuneSharp.Tokenizers.Gguf;
+namespace TuneSharp.Tensors.IO.Gguf;
 
 public enum GgufValueType : uint
 {

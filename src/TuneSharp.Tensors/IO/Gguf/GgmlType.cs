@@ -1,7 +1,8 @@
-// ggml tensor types as stored in GGUF tensor infos (ggml.h `ggml_type`).
-namespace TuneSharp.Tokenizers.Gguf;
+// ggml tensor types (ggml.h `enum ggml_type`) as stored in GGUF tensor infos: the one ggml type enum of TuneSharp.
+namespace TuneSharp.Tensors.IO.Gguf;
 
-public enum GgufTensorType : uint
+/// <summary>ggml_type ids; which of them TuneSharp can read, write or compute with is decided by <see cref="Kernels.Quant.GgmlQuant"/>.</summary>
+public enum GgmlType : uint
 {
     F32 = 0,
     F16 = 1,

@@ -1,5 +1,5 @@
 // One GGUF metadata value: its type and the boxed scalar, string or typed array (T[] for arrays of scalars).
-namespace TuneSharp.Tokenizers.Gguf;
+namespace TuneSharp.Tensors.IO.Gguf;
 
 public sealed class GgufValue(GgufValueType type, object value, GgufValueType? elementType = null)
 {

@@ -6,7 +6,7 @@
 // Strings are u64 length + UTF-8 bytes; arrays are u32 element type + u64 count + elements; all little-endian.
 using System.Text;
 
-namespace TuneSharp.Tokenizers.Gguf;
+namespace TuneSharp.Tensors.IO.Gguf;
 
 public sealed class GgufFile
 {
@@ -71,7 +71,7 @@ public sealed class GgufFile
             if (nd > 8) throw new GgufFormatException($"tensor '{name}' has {nd} dims", path);
             var dims = new long[nd];
             for (int d = 0; d < nd; d++) dims[d] = checked((long)r.ReadUInt64());
-            var type = (GgufTensorType)r.ReadUInt32();
+            var type = (GgmlType)r.ReadUInt32();
             long offset = checked((long)r.ReadUInt64());
             tensors.Add(new GgufTensorInfo(name, dims, type, offset));
         }

@@ -1,5 +1,5 @@
 // Thrown for malformed GGUF files; names the file.
-namespace TuneSharp.Tokenizers.Gguf;
+namespace TuneSharp.Tensors.IO.Gguf;
 
 public sealed class GgufFormatException(string reason, string? file, Exception? inner = null)
     : TuneSharpException(file is null ? reason : $"{reason} (in {file})", inner)

@@ -1,10 +1,11 @@
 // Reproduces llama.cpp's tokenizer tests: every .inp case of shared/assets/tokenizer-tests must give the ids in .out.
 using System.Text;
 using TuneSharp.Testing;
-using TuneSharp.Tokenizers.Gguf;
+using TuneSharp.Models.Loading;
+using TuneSharp.Tensors.IO.Gguf;
 using Xunit.Abstractions;
 
-namespace TuneSharp.Tokenizers.Tests;
+namespace TuneSharp.Models.Tests;
 
 public sealed class GgufVocabTests(ITestOutputHelper output)
 {
@@ -15,7 +16,7 @@ public sealed class GgufVocabTests(ITestOutputHelper output)
     public void MatchesLlamaCppTests(string name)
     {
         var path = SharedAssets.Require(Path.Combine("tokenizer-tests", name + ".gguf"));
-        var tok = Tokenizer.FromFile(path);
+        var tok = TokenizerFiles.FromFile(path);
         var inputs = File.ReadAllText(path + ".inp", Encoding.UTF8).Split("\n__ggml_vocab_test__\n");
         var expected = File.ReadAllLines(path + ".out", Encoding.UTF8);
         Assert.Equal(expected.Length, inputs.Length - 1);
@@ -40,7 +41,7 @@ public sealed class GgufVocabTests(ITestOutputHelper output)
     public void DecodeRoundTripsEveryInput(string name)
     {
         var path = SharedAssets.Require(Path.Combine("tokenizer-tests", name + ".gguf"));
-        var tok = Tokenizer.FromFile(path);
+        var tok = TokenizerFiles.FromFile(path);
         foreach (var text in File.ReadAllText(path + ".inp", Encoding.UTF8).Split("\n__ggml_vocab_test__\n")[..^1])
             Assert.Equal(text, tok.Decode(tok.Encode(text, addSpecialTokens: false)));
     }
@@ -57,7 +58,7 @@ public sealed class GgufVocabTests(ITestOutputHelper output)
         Assert.Contains(2048L, emb.Dims);
         Assert.Equal(0, f.DataOffset % f.Alignment);
         Assert.All(f.Tensors, t => Assert.True(f.TensorDataOffset(t) < new FileInfo(f.Path).Length));
-        var tok = Tokenizer.FromFile(f.Path);
+        var tok = TokenizerFiles.FromFile(f.Path);
         Assert.Equal(2048, tok.VocabSize);
         Assert.Equal("Once upon a time", tok.Decode(tok.Encode("Once upon a time"), skipSpecialTokens: true));
     }

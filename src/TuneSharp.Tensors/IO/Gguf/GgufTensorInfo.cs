@@ -1,7 +1,7 @@
 // A tensor entry of a GGUF file: name, dims (innermost first, as ggml ne[]), ggml type, offset relative to the data section.
-namespace TuneSharp.Tokenizers.Gguf;
+namespace TuneSharp.Tensors.IO.Gguf;
 
-public sealed record GgufTensorInfo(string Name, long[] Dims, GgufTensorType Type, long Offset)
+public sealed record GgufTensorInfo(string Name, long[] Dims, GgmlType Type, long Offset)
 {
     public long ElementCount => Dims.Aggregate(1L, (a, b) => a * b);
 }
