@@ -20,7 +20,7 @@ public sealed partial class CausalLM
     {
         options ??= new ModelLoadOptions();
         if (File.Exists(path) && path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
-            return LlamaGgufLoader.Load(path, options);
+            return GgufModelLoader.Load(path, options);
         if (!Directory.Exists(path))
             throw new ModelLoadException(File.Exists(path)
                 ? $"{path}: not a model folder or .gguf file"

@@ -1,6 +1,8 @@
-// GGUF (llama.cpp) tensor names ↔ HF names for the llama architecture (llama.cpp gguf-py tensor_mapping.py,
-// MODEL_TENSOR names: token_embd, blk.N.attn_*, blk.N.ffn_*, output_norm, output).
+// GGUF (llama.cpp) tensor names ↔ HF names for the six architectures (llama.cpp gguf-py tensor_mapping.py and
+// constants.py MODEL_TENSOR names: token_embd, blk.N.attn_*, blk.N.ffn_*, blk.N.post_*_norm, output_norm, output),
+// and the GGUF general.architecture of each.
 using System.Globalization;
+using TuneSharp.Models.Config;
 
 namespace TuneSharp.Models.Loading;
 
@@ -34,8 +36,36 @@ public static class GgufNames
         ("ffn_down", "mlp.down_proj"),
     ];
 
-    /// <summary>HF name of a llama GGUF tensor ("blk.0.attn_q.weight" → "model.layers.0.self_attn.q_proj.weight"), or null if unknown.</summary>
-    public static string? ToHf(string ggufName)
+    // Gemma-2 sandwich norms (LLM_ARCH_GEMMA2): post_attention_layernorm is applied to the attention output there.
+    private static readonly (string Gguf, string Hf)[] Gemma2Norms =
+    [
+        ("post_attention_norm", "post_attention_layernorm"),
+        ("ffn_norm", "pre_feedforward_layernorm"),
+        ("post_ffw_norm", "post_feedforward_layernorm"),
+    ];
+
+    /// <summary>llama.cpp's general.architecture for a model (Mistral is written as "llama", as convert_hf_to_gguf.py does).</summary>
+    public static string GgufArchitecture(ModelArchitecture a) => a switch
+    {
+        ModelArchitecture.Llama or ModelArchitecture.Mistral => "llama",
+        ModelArchitecture.Qwen2 => "qwen2",
+        ModelArchitecture.Qwen3 => "qwen3",
+        ModelArchitecture.Gemma => "gemma",
+        ModelArchitecture.Gemma2 => "gemma2",
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, null),
+    };
+
+    /// <summary>True when llama.cpp's converter row-permutes attn_q/attn_k (normal-style RoPE: llama and mistral only).</summary>
+    public static bool PermutesQk(ModelArchitecture a) => a is ModelArchitecture.Llama or ModelArchitecture.Mistral;
+
+    /// <summary>True when llama.cpp stores RMSNorm weights as 1 + w (Gemma's converter adds one; HF stores w).</summary>
+    public static bool NormsStoredPlusOne(ModelArchitecture a) => a is ModelArchitecture.Gemma or ModelArchitecture.Gemma2;
+
+    private static IEnumerable<(string Gguf, string Hf)> Parts(ModelArchitecture a) =>
+        a == ModelArchitecture.Gemma2 ? Gemma2Norms.Concat(LayerParts.Where(p => p.Gguf != "ffn_norm")) : LayerParts;
+
+    /// <summary>HF name of a GGUF tensor for architecture <paramref name="arch"/>, or null if unknown.</summary>
+    public static string? ToHf(string ggufName, ModelArchitecture arch)
     {
         var (stem, suffix) = SplitSuffix(ggufName);
         if (suffix is null) return null;
@@ -45,13 +75,13 @@ public static class GgufNames
         int dot = stem.IndexOf('.', 4);
         if (dot < 0 || !int.TryParse(stem.AsSpan(4, dot - 4), NumberStyles.None, CultureInfo.InvariantCulture, out var layer)) return null;
         var part = stem[(dot + 1)..];
-        foreach (var (g, h) in LayerParts)
+        foreach (var (g, h) in Parts(arch))
             if (part == g) return WeightNames.LayerPrefix(layer) + h + suffix;
         return null;
     }
 
-    /// <summary>GGUF name of an HF tensor ("model.norm.weight" → "output_norm.weight"), or null if unknown.</summary>
-    public static string? FromHf(string hfName)
+    /// <summary>GGUF name of an HF tensor for architecture <paramref name="arch"/>, or null if unknown.</summary>
+    public static string? FromHf(string hfName, ModelArchitecture arch)
     {
         var (stem, suffix) = SplitSuffix(hfName);
         if (suffix is null) return null;
@@ -62,10 +92,16 @@ public static class GgufNames
         int dot = stem.IndexOf('.', prefix.Length);
         if (dot < 0 || !int.TryParse(stem.AsSpan(prefix.Length, dot - prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var layer)) return null;
         var part = stem[(dot + 1)..];
-        foreach (var (g, h) in LayerParts)
+        foreach (var (g, h) in Parts(arch))
             if (part == h) return $"blk.{layer}.{g}{suffix}";
         return null;
     }
+
+    /// <summary>HF name of a llama GGUF tensor ("blk.0.attn_q.weight" → "model.layers.0.self_attn.q_proj.weight"), or null if unknown.</summary>
+    public static string? ToHf(string ggufName) => ToHf(ggufName, ModelArchitecture.Llama);
+
+    /// <summary>GGUF name of an HF tensor ("model.norm.weight" → "output_norm.weight"), or null if unknown.</summary>
+    public static string? FromHf(string hfName) => FromHf(hfName, ModelArchitecture.Llama);
 
     /// <summary>True for the tensors llama.cpp row-permutes (attn_q with n_head, attn_k with n_head_kv).</summary>
     public static bool IsPermutedQk(string ggufName, out bool isKey)

@@ -1,5 +1,6 @@
-// Loads a llama-architecture GGUF (llama.cpp convert_hf_to_gguf.py output): config from metadata, tensors dequantized
-// (F32/F16/BF16/Q8_0/Q4_0/Q4_K/Q6_K) with llama.cpp's Q/K row permutation undone (see GgufQkPermutation).
+// Loads a GGUF of the six architectures (llama.cpp convert_hf_to_gguf.py output: llama, qwen2, qwen3, gemma, gemma2):
+// config from the <arch>.* metadata, tensors dequantized (F32/F16/BF16/Q8_0/Q5_1/Q5_0/Q4_0/Q4_K/Q5_K/Q6_K) with
+// llama.cpp's Q/K row permutation undone for llama (GgufQkPermutation) and Gemma's stored 1 + w norms turned back into w.
 using System.Text.Json.Nodes;
 using TuneSharp.Models.Config;
 using TuneSharp.Tensors;
@@ -8,7 +9,7 @@ using TuneSharp.Tensors.IO.Gguf;
 
 namespace TuneSharp.Models.Loading;
 
-internal static class LlamaGgufLoader
+internal static class GgufModelLoader
 {
     public static CausalLM Load(string path, ModelLoadOptions options)
     {
@@ -16,11 +17,20 @@ internal static class LlamaGgufLoader
         try { f = GgufFile.Open(path); }
         catch (Exception e) when (e is GgufFormatException or IOException) { throw new ModelLoadException($"{path}: {e.Message}", e); }
 
-        string arch = f.GetString("general.architecture") ?? throw new ModelLoadException($"{path}: GGUF metadata lacks general.architecture");
-        if (arch != "llama")
-            throw new ModelLoadException($"{path}: GGUF general.architecture \"{arch}\" is not supported (supported: llama)");
+        string archName = f.GetString("general.architecture") ?? throw new ModelLoadException($"{path}: GGUF metadata lacks general.architecture");
+        var arch = archName switch
+        {
+            "llama" => ModelArchitecture.Llama,
+            "qwen2" => ModelArchitecture.Qwen2,
+            "qwen3" => ModelArchitecture.Qwen3,
+            "gemma" => ModelArchitecture.Gemma,
+            "gemma2" => ModelArchitecture.Gemma2,
+            _ => throw new ModelLoadException($"{path}: GGUF general.architecture \"{archName}\" is not supported (supported: llama, qwen2, qwen3, gemma, gemma2)"),
+        };
+        if (f.GetString("general.type") is "adapter")
+            throw new ModelLoadException($"{path}: this GGUF is a LoRA adapter (general.type = adapter), not a model; load its base model instead");
         var byName = f.Tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var config = ConfigFromMetadata(f, byName, path);
+        var config = ConfigFromMetadata(f, byName, path, archName);
 
         // Shapes in HF order (GGUF lists dims innermost first).
         var present = new Dictionary<string, int[]>(StringComparer.Ordinal);
@@ -29,7 +39,7 @@ internal static class LlamaGgufLoader
         foreach (var t in f.Tensors)
         {
             if (t.Name == "rope_freqs.weight") continue; // checked in ConfigFromMetadata
-            var hf = GgufNames.ToHf(t.Name);
+            var hf = GgufNames.ToHf(t.Name, arch);
             if (hf is null) { unknown.Add(t.Name); continue; }
             present[hf] = t.Dims.Reverse().Select(d => checked((int)d)).ToArray();
             hfToGguf[hf] = t;
@@ -37,14 +47,14 @@ internal static class LlamaGgufLoader
         var check = WeightNames.Check(config, present);
         var problems = new List<string>();
         if (unknown.Count > 0) problems.Add($"  unknown GGUF tensors: {string.Join(", ", unknown)}");
-        if (check.Missing.Count > 0) problems.Add($"  missing ({check.Missing.Count}): {string.Join(", ", check.Missing.Select(n => $"{GgufNames.FromHf(n)} ({n})"))}");
-        foreach (var u in check.Unexpected) problems.Add($"  unexpected: {GgufNames.FromHf(u)} ({u})");
+        if (check.Missing.Count > 0) problems.Add($"  missing ({check.Missing.Count}): {string.Join(", ", check.Missing.Select(n => $"{GgufNames.FromHf(n, arch)} ({n})"))}");
+        foreach (var u in check.Unexpected) problems.Add($"  unexpected: {GgufNames.FromHf(u, arch)} ({u})");
         foreach (var m in check.Misshaped) problems.Add("  wrong shape (HF order): " + m);
         foreach (var (_, stored) in check.Sources)
             if (!GgmlQuant.CanDequantize(hfToGguf[stored].Type))
-                problems.Add($"  {hfToGguf[stored].Name}: ggml type {hfToGguf[stored].Type} is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+                problems.Add($"  {hfToGguf[stored].Name}: ggml type {hfToGguf[stored].Type} is not supported (supported: F32, F16, BF16, Q8_0, Q5_1, Q5_0, Q4_0, Q4_K, Q5_K, Q6_K)");
         if (problems.Count > 0)
-            throw new ModelLoadException($"{path}: GGUF tensors do not match the llama config from its metadata:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
+            throw new ModelLoadException($"{path}: GGUF tensors do not match the {archName} config from its metadata:{Environment.NewLine}{string.Join(Environment.NewLine, problems)}");
 
         var owned = new List<IDisposable>();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -65,10 +75,12 @@ internal static class LlamaGgufLoader
                 var values = new float[n];
                 GgmlQuant.Dequantize(type, raw, values);
                 int[] shape = present[stored];
-                if (GgufNames.IsPermutedQk(info.Name, out bool isKey))
+                if (GgufNames.NormsStoredPlusOne(arch) && info.Name.EndsWith("norm.weight", StringComparison.Ordinal))
+                    for (int i = 0; i < values.Length; i++) values[i] -= 1f;
+                if (GgufNames.PermutesQk(arch) && GgufNames.IsPermutedQk(info.Name, out bool isKey))
                 {
                     var hfLayout = new float[n];
-                    GgufQkPermutation.Unpermute<float>(values, hfLayout, isKey ? config.NumKeyValueHeads : config.NumAttentionHeads, shape[1]);
+                    GgufQkPermutation.Unpermute<float>(values, hfLayout, isKey ? config.NumKeyValueHeads : config.NumAttentionHeads, shape.Length == 2 ? shape[1] : 1);
                     values = hfLayout;
                 }
                 var t = shape.Length == 2 && options.DType == ModelDType.BFloat16
@@ -86,36 +98,46 @@ internal static class LlamaGgufLoader
         }
     }
 
-    /// <summary>An HF-style config.json for the llama GGUF metadata (llama.* keys), parsed by <see cref="ModelConfig"/>.</summary>
-    internal static ModelConfig ConfigFromMetadata(GgufFile f, IReadOnlyDictionary<string, GgufTensorInfo> tensors, string path)
+    /// <summary>An HF-style config.json from the GGUF's &lt;arch&gt;.* metadata (llama.cpp llama-arch.cpp keys), parsed by <see cref="ModelConfig"/>.</summary>
+    internal static ModelConfig ConfigFromMetadata(GgufFile f, IReadOnlyDictionary<string, GgufTensorInfo> tensors, string path, string arch = "llama")
     {
         long Need(string key) => f.GetInt(key) ?? throw new ModelLoadException($"{path}: GGUF metadata lacks {key}");
         double? Dbl(string key) => f.TryGet(key, out var v) ? v.AsDouble() : null;
-        if (f.GetString("llama.rope.scaling.type") is { } st && st != "none")
-            throw new ModelLoadException($"{path}: GGUF llama.rope.scaling.type \"{st}\" is not supported");
+        if (f.GetString($"{arch}.rope.scaling.type") is { } st && st != "none")
+            throw new ModelLoadException($"{path}: GGUF {arch}.rope.scaling.type \"{st}\" is not supported");
         if (tensors.ContainsKey("rope_freqs.weight"))
             throw new ModelLoadException($"{path}: GGUF tensor rope_freqs.weight (llama3 RoPE scaling) is not supported");
-        int heads = (int)Need("llama.attention.head_count");
-        int hidden = (int)Need("llama.embedding_length");
+        int heads = (int)Need($"{arch}.attention.head_count");
+        int hidden = (int)Need($"{arch}.embedding_length");
         int vocab = f.GetArray<string>("tokenizer.ggml.tokens")?.Length
             ?? (tensors.TryGetValue("token_embd.weight", out var te) ? (int)te.Dims[1] : throw new ModelLoadException($"{path}: cannot tell the vocabulary size"));
+        int headDim = (int)(f.GetInt($"{arch}.attention.key_length") ?? f.GetInt($"{arch}.rope.dimension_count") ?? hidden / heads);
         var json = new JsonObject
         {
-            ["model_type"] = "llama",
+            ["model_type"] = arch,
             ["hidden_size"] = hidden,
-            ["intermediate_size"] = (int)Need("llama.feed_forward_length"),
-            ["num_hidden_layers"] = (int)Need("llama.block_count"),
+            ["intermediate_size"] = (int)Need($"{arch}.feed_forward_length"),
+            ["num_hidden_layers"] = (int)Need($"{arch}.block_count"),
             ["num_attention_heads"] = heads,
-            ["num_key_value_heads"] = (int)(f.GetInt("llama.attention.head_count_kv") ?? heads),
-            ["head_dim"] = (int)(f.GetInt("llama.attention.key_length") ?? f.GetInt("llama.rope.dimension_count") ?? hidden / heads),
+            ["num_key_value_heads"] = (int)(f.GetInt($"{arch}.attention.head_count_kv") ?? heads),
+            ["head_dim"] = headDim,
             ["vocab_size"] = vocab,
-            ["rms_norm_eps"] = Dbl("llama.attention.layer_norm_rms_epsilon") ?? 1e-5,
-            ["rope_theta"] = Dbl("llama.rope.freq_base") ?? 10000.0,
-            ["max_position_embeddings"] = (int)(f.GetInt("llama.context_length") ?? 2048),
+            ["rms_norm_eps"] = Dbl($"{arch}.attention.layer_norm_rms_epsilon") ?? 1e-5,
+            ["rope_theta"] = Dbl($"{arch}.rope.freq_base") ?? 10000.0,
+            ["max_position_embeddings"] = (int)(f.GetInt($"{arch}.context_length") ?? 2048),
             ["tie_word_embeddings"] = !tensors.ContainsKey("output.weight"),
             ["bos_token_id"] = f.GetInt("tokenizer.ggml.bos_token_id") is { } b ? JsonValue.Create((int)b) : null,
             ["eos_token_id"] = f.GetInt("tokenizer.ggml.eos_token_id") is { } e ? JsonValue.Create((int)e) : null,
         };
+        if (arch == "llama") json["attention_bias"] = tensors.ContainsKey("blk.0.attn_q.bias");
+        if (arch == "gemma2")
+        {
+            // llama.cpp's gemma2 graph scales queries by 1/√head_dim (it does not read query_pre_attn_scalar).
+            json["query_pre_attn_scalar"] = headDim;
+            json["attn_logit_softcapping"] = Dbl("gemma2.attn_logit_softcapping") is { } a ? JsonValue.Create(a) : null;
+            json["final_logit_softcapping"] = Dbl("gemma2.final_logit_softcapping") is { } c ? JsonValue.Create(c) : null;
+            json["sliding_window"] = f.GetInt("gemma2.attention.sliding_window") is { } w ? JsonValue.Create((int)w) : null;
+        }
         try { return ModelConfig.FromJson(json.ToJsonString(), path + " (GGUF metadata)"); }
         catch (ConfigException ex) { throw new ModelLoadException(ex.Message, ex); }
     }
