@@ -20,8 +20,12 @@ public static class GgufModelWriter
     /// <paramref name="tokenizerFolder"/> holds tokenizer.json (+ tokenizer_config.json with the chat template).
     /// </summary>
     public static IReadOnlyList<WrittenTensor> Write(CausalLM model, string tokenizerFolder, GgufFileType fileType, string path, string? name = null)
+        => Write(model.Config, model.NamedParameters().Select(p => (p.Name, p.Parameter.Value)).ToList(), tokenizerFolder, fileType, path, name);
+
+    /// <summary>Writes named HF tensors of a model with config <paramref name="c"/> (lm_head.weight present = untied).</summary>
+    public static IReadOnlyList<WrittenTensor> Write(ModelConfig c, IReadOnlyList<(string Name, Tensors.Tensor Tensor)> parameters, string tokenizerFolder,
+        GgufFileType fileType, string path, string? name = null)
     {
-        var c = model.Config;
         if (c.RopeScaling is not null)
             throw new ExportException($"{c.Source}: rope_scaling (llama3) is not supported by the GGUF writer yet; export --to hf instead");
         string arch = GgufNames.GgufArchitecture(c.Architecture);
@@ -53,24 +57,23 @@ public static class GgufModelWriter
         w.AddUInt32("general.quantization_version", 2);
         GgufVocabulary.AddTo(w, tokenizerFolder, c.VocabSize, c.EosTokenIds);
 
-        var parameters = model.NamedParameters().ToList();
         bool hasOutput = parameters.Any(p => p.Name == WeightNames.LmHead);
         // llama-quantize walks tensors sorted by name (its weights map), so "blk.10" comes before "blk.2": the
         // use_more_bits counters follow that order, and so does our file.
         var entries = parameters
-            .Select(p => (Hf: p.Name, Gguf: GgufNames.FromHf(p.Name, c.Architecture) ?? throw new ExportException($"{c.Source}: tensor {p.Name} has no llama.cpp name"), p.Parameter))
+            .Select(p => (Hf: p.Name, Gguf: GgufNames.FromHf(p.Name, c.Architecture) ?? throw new ExportException($"{c.Source}: tensor {p.Name} has no llama.cpp name"), p.Tensor))
             .OrderBy(e => e.Gguf, StringComparer.Ordinal).ToList();
         var types = new GgufTensorTypes(fileType, c.NumHiddenLayers, hasOutput);
         var written = new List<WrittenTensor>();
         foreach (var (hf, gguf, parameter) in entries)
         {
-            var shape = parameter.Value.Shape;
+            var shape = parameter.Shape;
             int rank = shape.Rank;
             long rowLength = rank == 2 ? shape[1] : shape[0];
             var type = types.TypeOf(gguf, rowLength, rank);
             long[] dims = rank == 2 ? [shape[1], shape[0]] : [shape[0]];
             long bytes = GgmlQuant.ByteCount(type, shape.ElementCount);
-            var tensor = parameter.Value;
+            var tensor = parameter;
             w.AddTensor(gguf, dims, type, bytes, () => Encode(tensor.ToFloatArray(), gguf, hf, type, c, rank == 2 ? (int)shape[1] : 1));
             written.Add(new WrittenTensor(gguf, type, bytes));
         }
