@@ -18,7 +18,7 @@ public sealed record MergedModel(CausalLM Model, string BaseFolder, string? Adap
     public IReadOnlyList<(string Name, Tensors.Tensor Tensor)> Tensors()
     {
         var list = Model.NamedParameters().Select(p => (p.Name, p.Parameter.Value)).ToList();
-        if (Model.Config.TieWordEmbeddings && !Tied) list.Add(("lm_head.weight", Model.LmHead.Weight.Value));
+        if (Model.Config.TieWordEmbeddings && !Tied && !list.Any(p => p.Name == "lm_head.weight")) list.Add(("lm_head.weight", Model.LmHead.Weight.Value));
         return list;
     }
 
