@@ -59,12 +59,13 @@ public static class ReportPlots
         for (int mi = 0; mi < n; mi++)
         {
             if (report.Models[mi].Judge is not { } j) continue;
-            foreach (var (score, count) in j.Histogram)
+            foreach (var (score, count) in j.Histogram.Where(kv => kv.Value > 0))
                 bars.Add(new Bar { Position = score - 0.4 + width * (mi + 0.5), Value = count, FillColor = ModelColor(mi), Size = width * 0.95, Label = count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         }
         plot.Add.Bars(bars);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(scores.Select(s => (double)s).ToArray(), scores.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         var j0 = judged[0].Judge!;
         plot.Title($"Judge scores ({j0.Mode}); unparsable: {string.Join(", ", judged.Select(m => $"{m.Name} {m.Judge!.Unparsable}"))}");
         plot.XLabel("score");
@@ -100,6 +101,7 @@ public static class ReportPlots
         }
         plot.Add.Bars(bars);
         plot.Axes.Margins(bottom: 0);
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Title("SemScore distribution (cosine of prediction and reference; dashed = mean)");
         plot.XLabel("cosine similarity");
         plot.YLabel("items");

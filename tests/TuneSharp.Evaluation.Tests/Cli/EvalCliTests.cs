@@ -77,8 +77,9 @@ public sealed class EvalCliTests
     public void BadInputGivesClearMessagesAndExitCodes()
     {
         using var seed = new SeedEvaluation();
-        File.Delete(Path.Combine(seed.EncoderDir, "1_Pooling", "config.json"));
-        var (code, _, err) = Run("embed", "--model", seed.EncoderDir, "--input", seed.BasePath);
+        var broken = seed.ConfigOnlyEncoderCopy();
+        File.Delete(Path.Combine(broken, "1_Pooling", "config.json"));
+        var (code, _, err) = Run("embed", "--model", broken, "--input", seed.BasePath);
         Assert.Equal((int)ExitCode.InputFormat, code);
         Assert.Contains("1_Pooling", err);
 

@@ -21,10 +21,12 @@ public sealed class SentenceEncoderGoldenTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, true);
     }
 
-    internal static string MiniLmDir => SharedAssets.Require("models/configs/all-minilm-l6-v2");
+    internal static string MiniLmDir => MiniLmFixture.SharedDir;
 
     private SentenceEncoder Load(GoldenFixture fx, string prefix = "")
     {
+        // The MiniLM fixture's weights are the shared random MiniLM (same generator, real config); built once per run.
+        if (fx.Name == "minilm_l6" && prefix == "") return MiniLmFixture.Encoder;
         var cfg = JsonNode.Parse(fx.Config.GetProperty("model_config").GetRawText())!;
         var pooling = JsonNode.Parse(fx.Config.GetProperty("pooling").GetRawText())!;
         var dir = DeterministicWeights.WriteFolder(Path.Combine(_root, fx.Name), cfg, pooling, fx.Bool("normalize"), MiniLmDir, prefix);

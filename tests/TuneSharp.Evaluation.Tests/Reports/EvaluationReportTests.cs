@@ -45,14 +45,14 @@ public sealed class EvaluationReportTests
 
         // Rerun: every judgment comes from the cache (resume), no new request reaches the endpoint.
         int before = seed.Judge.Requests;
-        var again = await cfg.RunAsync(environment: _ => null);
+        var again = await (cfg with { Metrics = ["judge"] }).RunAsync(environment: _ => null);
         Assert.Equal(before, seed.Judge.Requests);
         Assert.Equal(8, again.Models[1].Judge!.CacheHits);
 
         // Compare: the same report against itself, and base vs tuned as two one-model reports.
         var rows = ReportComparer.Compare(Path.Combine(dir, "report.json"), Path.Combine(dir, "report.json"));
         Assert.All(rows, r => Assert.Equal(0.0, r.Delta));
-        Assert.Contains("accuracy", ReportComparer.Format(rows, "a", "b"));
+        Assert.Contains("judge_mean", ReportComparer.Format(rows, "a", "b"));
     }
 
     [Fact]

@@ -31,8 +31,7 @@ internal sealed class SeedEvaluation : IDisposable
         Directory.CreateDirectory(Root);
         File.WriteAllLines(BasePath, Rows.Select(r => new JsonObject { ["question"] = r.Q, ["reference"] = r.Ref, ["prediction"] = r.Base }.ToJsonString()));
         File.WriteAllLines(TunedPath, Rows.Select(r => new JsonObject { ["question"] = r.Q, ["reference"] = r.Ref, ["prediction"] = r.Tuned }.ToJsonString()));
-        EncoderDir = Path.Combine(Root, "minilm");
-        CopyDir(SharedEncoder.Value, EncoderDir);
+        EncoderDir = MiniLmFixture.Folder;
         Judge = new FakeOpenAiServer(TruthfulnessJudge);
     }
 
@@ -46,26 +45,17 @@ internal sealed class SeedEvaluation : IDisposable
         return new FakeReply(200, $"Compared with the reference. Rating: [[{score}]]");
     }
 
-    /// <summary>The random MiniLM (real config, 90 MB of weights) is built once per test run and copied per fixture.</summary>
-    private static readonly Lazy<string> SharedEncoder = new(() =>
+    /// <summary>A copy of the encoder folder without its weights (enough for tests that break its configuration).</summary>
+    public string ConfigOnlyEncoderCopy()
     {
-        var mini = SentenceEncoderGoldenTests.MiniLmDir;
-        var dir = Path.Combine(Path.GetTempPath(), "ts-minilm-" + Environment.ProcessId);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
-        return DeterministicWeights.WriteFolder(dir, JsonNode.Parse(File.ReadAllText(Path.Combine(mini, "config.json")))!,
-            JsonNode.Parse(File.ReadAllText(Path.Combine(mini, "1_Pooling", "config.json")))!, true, mini);
-    });
-
-    private static void CopyDir(string from, string to)
-    {
-        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        var to = Path.Combine(Root, "minilm-config-only");
+        foreach (var f in Directory.EnumerateFiles(EncoderDir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".safetensors", StringComparison.Ordinal)))
         {
-            var dest = Path.Combine(to, Path.GetRelativePath(from, f));
+            var dest = Path.Combine(to, Path.GetRelativePath(EncoderDir, f));
             Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
-            // Hard to share safely across tests that delete files, so copy; the weights file is linked instead when possible.
-            if (f.EndsWith(".safetensors", StringComparison.Ordinal)) File.CreateSymbolicLink(dest, f);
-            else File.Copy(f, dest);
+            File.Copy(f, dest);
         }
+        return to;
     }
 
     public string WriteYaml(string metrics = "[accuracy, rougeL, semscore, judge]", string extraJudge = "")
@@ -74,7 +64,7 @@ internal sealed class SeedEvaluation : IDisposable
         File.WriteAllText(yaml, $"""
             metrics: {metrics}
             rouge_tokenizer: whitespace
-            embedding_model: minilm
+            embedding_model: {EncoderDir}
             judge:
               endpoint: {Judge.Endpoint}
               model: fake-judge
