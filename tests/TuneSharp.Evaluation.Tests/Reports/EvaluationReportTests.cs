@@ -94,11 +94,11 @@ public sealed class EvaluationReportTests
     }
 
     [Fact]
-    public void EmptyPredictionsAndEmptyReferencesScoreWithoutErrors()
+    public async Task EmptyPredictionsAndEmptyReferencesScoreWithoutErrors()
     {
         var rows = new[] { new PredictionRow(0, "", "Free On Board"), new PredictionRow(1, "Free On Board", ""), new PredictionRow(2, "", "") };
         var opts = new EvaluationOptions { Metrics = MetricNames.Parse("exact_match,accuracy,f1,rouge1,rouge2,rougeL,bleu,chrf,chrf++") };
-        var m = new EvaluationRunner(opts).EvaluateAsync("m", rows).GetAwaiter().GetResult();
+        var m = await new EvaluationRunner(opts).EvaluateAsync("m", rows);
         // EM/F1: only the both-empty row matches (SQuAD v2); ROUGE: 0 whenever a side has no tokens; BLEU/chrF: 0.
         Assert.Equal(1.0 / 3, m.Metrics["exact_match"], 12);
         Assert.Equal(1.0 / 3, m.Metrics["f1"], 12);
