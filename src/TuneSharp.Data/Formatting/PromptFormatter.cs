@@ -18,6 +18,7 @@ public sealed class PromptFormatter
     private readonly FieldTemplate _alpacaWithInput = new(AlpacaPrompts.WithInput, "alpaca prompt");
     private readonly FieldTemplate _alpacaNoInput = new(AlpacaPrompts.NoInput, "alpaca prompt");
     private readonly ChatTemplate? _chat;
+    private readonly CompletionOnlyMasker? _marker;
 
     public PromptFormatter(Tokenizer tokenizer, PromptFormatOptions options)
     {
@@ -26,6 +27,11 @@ public sealed class PromptFormatter
         Tokenizer = tokenizer;
         Options = options;
         if (options.MaxSeqLength < 0) throw new DataFormatException($"max_seq_length must be ≥ 0 (got {options.MaxSeqLength})", field: "max_seq_length");
+        if (options.InstructionMarker is { Length: > 0 } && options.ResponseMarker is not { Length: > 0 })
+            throw new DataFormatException("instruction_template needs a response_template too (TRL's collator masks from each instruction marker to the next response marker)", field: "instruction_template");
+        if (options.ResponseMarker is { Length: > 0 } rm && options.Kind != PromptFormatKind.Custom)
+            _marker = new CompletionOnlyMasker(ResponseMarker.Parse(rm, tokenizer, "response_template"),
+                options.InstructionMarker is { Length: > 0 } im ? ResponseMarker.Parse(im, tokenizer, "instruction_template") : null);
         switch (options.Kind)
         {
             case PromptFormatKind.Custom:
@@ -46,6 +52,9 @@ public sealed class PromptFormatter
     }
 
     public Tokenizer Tokenizer { get; }
+
+    /// <summary>The marker masker when response_template masking is on (TRL's completion-only collator), else null.</summary>
+    public CompletionOnlyMasker? Marker => _marker;
 
     public PromptFormatOptions Options { get; }
 
@@ -123,7 +132,54 @@ public sealed class PromptFormatter
             labels = [.. labels, trainAll || lastIsResponse ? eos : FormattedExample.IgnoreIndex];
         }
         var example = FormattedExample.Create(ids, labels);
-        return Options.MaxSeqLength > 0 ? Truncate(example, Options.MaxSeqLength) : example;
+        if (Options.MaxSeqLength > 0) example = Truncate(example, Options.MaxSeqLength);
+        if (_marker is null) return example;
+        // TRL tokenizes (and truncates) first and runs the collator on what is left, so masking comes last.
+        var masked = _marker.Mask(example.InputIds);
+        return example with
+        {
+            Labels = masked.Labels,
+            MissingMarker = !masked.ResponseFound ? "response" : !masked.InstructionFound ? "instruction" : null,
+            ResponseTruncatedAway = false,
+        };
+    }
+
+    /// <summary>
+    /// The warning for a row whose marker was not found, with the likely cause: the marker text is in the row but
+    /// tokenizes differently there (then its in-context ids are suggested), it was truncated away, or it is absent.
+    /// </summary>
+    public string MissingMarkerWarning(JsonObject row, FormattedExample example, string where)
+    {
+        var marker = example.MissingMarker == "instruction" ? _marker!.Instruction! : _marker!.Response;
+        string setting = example.MissingMarker == "instruction" ? "instruction_template" : "response_template";
+        var head = $"{where}: could not find the {example.MissingMarker} marker {marker} in the row's tokens; the row is ignored in the loss (all labels −100), as TRL's DataCollatorForCompletionOnlyLM does.";
+        if (marker.GivenAsIds) return head + " Check the ids against `tunesharp tokenize` of a real row.";
+        string text;
+        try { text = RenderText(row, where); }
+        catch (DataFormatException) { return head; }
+        int at = text.IndexOf(marker.Spec, StringComparison.Ordinal);
+        if (at < 0) return head + " The row's text does not contain it.";
+        var enc = Tokenizer.EncodeWithOffsets(text, Options.Kind != PromptFormatKind.Chat);
+        var inContext = new List<int>();
+        for (int i = 0; i < enc.Ids.Length; i++)
+        {
+            var (s, e) = enc.Offsets[i];
+            // Every token overlapping the marker, so the whole marker (and what merged into its last token) is masked.
+            if (s < at + marker.Spec.Length && e > at) inContext.Add(enc.Ids[i]);
+        }
+        if (Options.MaxSeqLength > 0 && example.TruncatedTokens > 0 && enc.Offsets.Take(Options.MaxSeqLength).All(o => o.End <= at))
+            return head + $" The marker lies beyond max_seq_length {Options.MaxSeqLength}; raise it or shorten the prompt.";
+        return head + $" The text contains it, but it tokenizes differently in context (alone: [{string.Join(", ", marker.Ids)}]); " +
+               (inContext.Count > 0
+                   ? $"set {setting} to its in-context ids [{string.Join(", ", inContext)}]."
+                   : "no token covers it here; choose a marker that begins after a line break.");
+    }
+
+    // The text the row tokenizes from (segments joined, or the rendered conversation).
+    private string RenderText(JsonObject row, string where)
+    {
+        if (Options.Kind != PromptFormatKind.Chat) return string.Concat(Segments(row, where).Select(s => s.Text));
+        return _chat!.RenderWithAssistantSpans(ChatMessages.FromRow(row, where)).Text;
     }
 
     // Chat templates close turns themselves (e.g. <end_of_turn>); only append EOS when the template never writes it.
@@ -157,10 +213,11 @@ public sealed class PromptFormatter
                 "the dataset has no rows (an empty file, or every row removed by filtering/max_samples). Check the path and any filter, or lower test_size.",
                 dataset.Source);
         var rows = new List<FormattedExample>(dataset.Count);
-        int truncatedAway = 0;
+        int truncatedAway = 0, missing = 0;
         for (int i = 0; i < dataset.Count; i++)
         {
             var e = Format(dataset[i], $"{name} row {i + 1}");
+            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(dataset[i], e, $"{name} row {i + 1}"));
             if (e.ResponseTruncatedAway)
             {
                 truncatedAway++;
@@ -170,6 +227,7 @@ public sealed class PromptFormatter
             }
             rows.Add(e);
         }
+        if (missing > 3) warn?.Invoke($"{missing} of {rows.Count} rows of {name} have no {(_marker?.Instruction is null ? "response marker" : "response or instruction marker")}; they teach nothing.");
         if (truncatedAway > 3) warn?.Invoke($"{truncatedAway} of {rows.Count} rows of {name} lost their whole response to truncation at max_seq_length {Options.MaxSeqLength}.");
         return new FormattedDataset(rows, truncatedAway);
     }
