@@ -23,7 +23,7 @@ public sealed class ResponseMarkerMaskingTests
     public static TheoryData<string> CaseNames()
     {
         var data = new TheoryData<string>();
-        foreach (var c in Cases()) data.Add(c["name"]!.GetValue<string>());
+        foreach (var c in Cases()) data.Add(c!["name"]!.GetValue<string>());
         return data;
     }
 

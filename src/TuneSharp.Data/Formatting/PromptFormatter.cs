@@ -84,7 +84,10 @@ public sealed class PromptFormatter
     }
 
     /// <summary>Formats and tokenizes one row; <paramref name="where"/> names it in errors (e.g. "data.json row 12").</summary>
-    public FormattedExample Format(JsonObject row, string where)
+    public FormattedExample Format(JsonObject row, string where) => Format(row, where, null, null);
+
+    /// <summary>Formats one row and counts its unknown-token characters into <paramref name="coverage"/> under <paramref name="file"/>.</summary>
+    public FormattedExample Format(JsonObject row, string where, Tokenizers.TokenizerCoverage? coverage, string? file)
     {
         ArgumentNullException.ThrowIfNull(row);
         string text;
@@ -122,6 +125,7 @@ public sealed class PromptFormatter
         }
 
         var enc = Tokenizer.EncodeWithOffsets(text, addSpecial);
+        coverage?.Add(file ?? "dataset", text, enc);
         var ids = enc.Ids;
         bool trainAll = !Options.CompletionOnly || Options.Kind == PromptFormatKind.Text;
         int[] labels = trainAll ? (int[])ids.Clone() : ChatTemplateMask.MaskLabels(ids, ChatTemplateMask.TokenMask(enc.Offsets, spans), FormattedExample.IgnoreIndex);
@@ -213,11 +217,13 @@ public sealed class PromptFormatter
                 "the dataset has no rows (an empty file, or every row removed by filtering/max_samples). Check the path and any filter, or lower test_size.",
                 dataset.Source);
         var rows = new List<FormattedExample>(dataset.Count);
+        var coverage = new Tokenizers.TokenizerCoverage(Tokenizer);
         int truncatedAway = 0, missing = 0;
         for (int i = 0; i < dataset.Count; i++)
         {
-            var e = Format(dataset[i], $"{name} row {i + 1}");
-            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(dataset[i], e, $"{name} row {i + 1}"));
+            var file = dataset.FileOf(i) ?? name;
+            var e = Format(dataset[i], $"{file} row {dataset.RowInFile(i)}", coverage, file);
+            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(dataset[i], e, $"{file} row {dataset.RowInFile(i)}"));
             if (e.ResponseTruncatedAway)
             {
                 truncatedAway++;
@@ -229,6 +235,7 @@ public sealed class PromptFormatter
         }
         if (missing > 3) warn?.Invoke($"{missing} of {rows.Count} rows of {name} have no {(_marker?.Instruction is null ? "response marker" : "response or instruction marker")}; they teach nothing.");
         if (truncatedAway > 3) warn?.Invoke($"{truncatedAway} of {rows.Count} rows of {name} lost their whole response to truncation at max_seq_length {Options.MaxSeqLength}.");
-        return new FormattedDataset(rows, truncatedAway);
+        if (coverage.UnknownCharacters > 0) warn?.Invoke("tokenizer coverage: " + coverage.Report().Replace("\n", "\n  ", StringComparison.Ordinal));
+        return new FormattedDataset(rows, truncatedAway) { Coverage = coverage, MissingMarkers = missing };
     }
 }

@@ -22,8 +22,13 @@ public static class DatasetFiles
         var splits = DatasetSources.Resolve(paths, dataFiles, baseDir);
         var files = DatasetSources.SplitFiles(splits, split, string.Join(", ", paths));
         var rows = new List<JsonObject>();
-        foreach (var f in files) rows.AddRange(StreamFile(f, format));
-        return new Dataset(rows, files.Count == 1 ? files[0] : $"{paths[0]} ({split}: {files.Count} files)");
+        var starts = new List<(int, string)>();
+        foreach (var f in files)
+        {
+            starts.Add((rows.Count, f));
+            rows.AddRange(StreamFile(f, format));
+        }
+        return new Dataset(rows, files.Count == 1 ? files[0] : $"{paths[0]} ({split}: {files.Count} files)", starts.ToArray());
     }
 
     /// <summary>All rows of the files in order, one file (and one Parquet row group / Arrow batch) at a time.</summary>

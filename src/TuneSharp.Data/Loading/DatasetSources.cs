@@ -14,6 +14,10 @@ public static class DatasetSources
     public static IReadOnlyList<string> SplitList(string? paths) =>
         paths is null ? [] : paths.Split(ListSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>data_files from a config mapping (split → one pattern, or a newline-joined list); null when empty.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>>? ParseDataFiles(IReadOnlyDictionary<string, string>? dataFiles) =>
+        dataFiles is not { Count: > 0 } ? null : dataFiles.ToDictionary(kv => kv.Key, kv => SplitList(kv.Value), StringComparer.Ordinal);
+
     /// <summary>
     /// Split → files. <paramref name="dataFiles"/> (split → paths/globs, like load_dataset's data_files) wins; its
     /// relative patterns are resolved against the single folder in <paramref name="paths"/> if there is one, else
