@@ -135,8 +135,32 @@ public sealed class PromptFormatter
             ids = [.. ids, eos];
             labels = [.. labels, trainAll || lastIsResponse ? eos : FormattedExample.IgnoreIndex];
         }
-        var example = FormattedExample.Create(ids, labels);
-        if (Options.MaxSeqLength > 0) example = Truncate(example, Options.MaxSeqLength);
+        return Finish(FormattedExample.Create(ids, labels), Options.MaxSeqLength);
+    }
+
+    /// <summary>
+    /// The row untruncated and as training sees it (truncated to max_seq_length, labels from the marker if any), from
+    /// one tokenization: what `data stats` needs for lengths and truncation counts.
+    /// </summary>
+    public (FormattedExample Full, FormattedExample Trained) FormatBoth(JsonObject row, string where, Tokenizers.TokenizerCoverage? coverage = null, string? file = null)
+    {
+        var full = Options.MaxSeqLength == 0 ? null : new PromptFormatter(Tokenizer, Options with { MaxSeqLength = 0 }, _marker);
+        if (full is null)
+        {
+            var e = Format(row, where, coverage, file);
+            return (e, e);
+        }
+        var untruncated = full.Format(row, where, coverage, file);
+        var unmasked = _marker is null ? untruncated : untruncated with { Labels = untruncated.InputIds.ToArray() };
+        return (untruncated, Finish(unmasked, Options.MaxSeqLength));
+    }
+
+    private PromptFormatter(Tokenizer tokenizer, PromptFormatOptions options, CompletionOnlyMasker? marker) : this(tokenizer, options with { ResponseMarker = null, InstructionMarker = null })
+        => _marker = marker;
+
+    private FormattedExample Finish(FormattedExample example, int maxSeqLength)
+    {
+        if (maxSeqLength > 0) example = Truncate(example, maxSeqLength);
         if (_marker is null) return example;
         // TRL tokenizes (and truncates) first and runs the collator on what is left, so masking comes last.
         var masked = _marker.Mask(example.InputIds);
@@ -202,6 +226,29 @@ public sealed class PromptFormatter
             ResponseTruncatedAway = hadTrained && !hasTrained,
             TruncatedTokens = e.Length - maxSeqLength,
         };
+    }
+
+    /// <summary>
+    /// Formats rows as they stream in (memory stays bounded), counting unknown-token characters per file into
+    /// <paramref name="coverage"/> and warning about the first rows without their marker or response (then counting).
+    /// With <paramref name="both"/> it also yields each row untruncated (for length statistics).
+    /// </summary>
+    public IEnumerable<StreamedExample> FormatStream(IEnumerable<(string File, long Row, JsonObject Value)> rows,
+        Tokenizers.TokenizerCoverage coverage, Action<string>? warn = null, bool both = false)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(coverage);
+        int missing = 0, truncatedAway = 0;
+        foreach (var (file, row, value) in rows)
+        {
+            var where = $"{file} row {row}";
+            var (full, e) = both ? FormatBoth(value, where, coverage, file) : (null, Format(value, where, coverage, file));
+            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(value, e, where));
+            if (e.ResponseTruncatedAway && ++truncatedAway <= 3)
+                warn?.Invoke($"{where}: the response is entirely truncated away at max_seq_length {Options.MaxSeqLength} " +
+                             $"({e.Length + e.TruncatedTokens} tokens); it teaches nothing. Raise max_seq_length or shorten the prompt.");
+            yield return new StreamedExample(file, row, value, e, full ?? e);
+        }
     }
 
     /// <summary>

@@ -31,6 +31,19 @@ public static class DatasetFiles
         return new Dataset(rows, files.Count == 1 ? files[0] : $"{paths[0]} ({split}: {files.Count} files)", starts.ToArray());
     }
 
+    /// <summary>Rows of one split streamed file by file (Parquet by row group, Arrow by batch, JSONL by line).</summary>
+    public static IEnumerable<(string File, long Row, JsonObject Value)> StreamSplit(IReadOnlyList<string> paths, string split,
+        IReadOnlyDictionary<string, IReadOnlyList<string>>? dataFiles = null, string? baseDir = null, DatasetFileFormat format = DatasetFileFormat.Auto)
+    {
+        if (paths.Count == 1 && dataFiles is null && Directory.Exists(paths[0]) && IsTextFolder(paths[0], format))
+        {
+            var ds = LoadTextFolder(paths[0], format);
+            return Enumerable.Range(0, ds.Count).Select(i => (ds.FileOf(i) ?? paths[0], (long)ds.RowInFile(i), ds[i]));
+        }
+        var files = DatasetSources.SplitFiles(DatasetSources.Resolve(paths, dataFiles, baseDir), split, string.Join(", ", paths));
+        return Stream(files, format);
+    }
+
     /// <summary>All rows of the files in order, one file (and one Parquet row group / Arrow batch) at a time.</summary>
     public static IEnumerable<(string File, long Row, JsonObject Value)> Stream(IEnumerable<string> files, DatasetFileFormat format = DatasetFileFormat.Auto)
     {
@@ -104,9 +117,13 @@ public static class DatasetFiles
         var files = Directory.EnumerateFiles(path, "*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         if (files.Length == 0) throw new DataFormatException("folder holds no .txt files", path);
         var rows = new List<JsonObject>();
+        var starts = new List<(int, string)>();
         foreach (var f in files)
+        {
+            starts.Add((rows.Count, f));
             rows.AddRange(format == DatasetFileFormat.TextLines ? TextLoader.Lines(f) : [TextLoader.Document(f)]);
-        return new Dataset(rows, path);
+        }
+        return new Dataset(rows, path, starts.ToArray());
     }
 
     // Some ".json" files are really JSON Lines (one object per line); peek at the structure to decide.
