@@ -19,7 +19,7 @@ public static partial class DataCommand
         cmd.Options.Add(json);
         cmd.SetAction(p => DataCommandSupport.Guard(() =>
         {
-            var (formatter, _, data) = flags.Build(p);
+            var (formatter, tokDir, data) = flags.Build(p);
             var coverage = new TokenizerCoverage(formatter.Tokenizer);
             var builder = new DatasetStatisticsBuilder(formatter.Options.MaxSeqLength);
             string? first = null;
@@ -31,7 +31,7 @@ public static partial class DataCommand
             var stats = builder.Build(coverage.UnknownCharacters);
             if (stats.Rows == 0) throw new TuneSharp.Data.DataFormatException("the dataset has no rows; check the path, split and file format");
             if (p.GetValue(plot) is { } png)
-                LengthHistogram.Save(stats, png, $"{Path.GetFileName(first)}: {stats.Rows} rows, tokenizer {Path.GetFileName(formatter.Tokenizer.Source?.TrimEnd('/') ?? "")}");
+                LengthHistogram.Save(stats, png, $"{Path.GetFileName(first)}: {stats.Rows} rows, tokenizer {Path.GetFileName(Path.GetFullPath(tokDir).TrimEnd('/'))}");
             if (p.GetValue(json))
             {
                 var o = new JsonObject

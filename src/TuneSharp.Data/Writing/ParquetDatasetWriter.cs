@@ -100,12 +100,21 @@ public static class ParquetDatasetWriter
         if (v is null) return null;
         switch (f)
         {
-            case ListField l:
-                return v.AsArray().Select(i => Convert(i, l.Item)).ToList();
+            // The untyped serializer wants typed lists: IDictionary items for structs, T for scalars.
+            case ListField { Item: StructField } l:
+                return v.AsArray().Select(i => (IDictionary<string, object?>)Convert(i, l.Item)!).ToList();
+            case ListField { Item: DataField d } l when d.ClrType == typeof(long):
+                return v.AsArray().Select(i => (long?)Convert(i, l.Item)).ToList();
+            case ListField { Item: DataField d } l when d.ClrType == typeof(double):
+                return v.AsArray().Select(i => (double?)Convert(i, l.Item)).ToList();
+            case ListField { Item: DataField d } l when d.ClrType == typeof(bool):
+                return v.AsArray().Select(i => (bool?)Convert(i, l.Item)).ToList();
+            case ListField l: // Parquet.Net reads repeated strings as ReadOnlyMemory<char> and wants them back that way
+                return v.AsArray().Select(i => Convert(i, l.Item) is string str ? (ReadOnlyMemory<char>?)str.AsMemory() : null).ToList();
             case StructField s:
             {
                 var o = v.AsObject();
-                return s.Fields.ToDictionary(x => x.Name, x => Convert(o[x.Name], x));
+                return (IDictionary<string, object?>)s.Fields.ToDictionary(x => x.Name, x => Convert(o[x.Name], x));
             }
             case DataField d when d.ClrType == typeof(long): return v.GetValue<long>();
             case DataField d when d.ClrType == typeof(double): return v.AsValue().GetValue<double>();
