@@ -13,11 +13,36 @@ namespace TuneSharp.Data;
 public sealed class Dataset
 {
     private readonly IReadOnlyList<JsonObject> _rows;
+    // Where each run of rows came from when several files were loaded (start row, file); kept by Take and Concatenate.
+    private readonly (int Start, string File)[]? _files;
 
     public Dataset(IReadOnlyList<JsonObject> rows, string? source = null)
     {
         _rows = rows;
         Source = source;
+    }
+
+    internal Dataset(IReadOnlyList<JsonObject> rows, string? source, (int Start, string File)[]? files) : this(rows, source) => _files = files;
+
+    /// <summary>The file row <paramref name="index"/> was read from (falls back to <see cref="Source"/>).</summary>
+    public string? FileOf(int index)
+    {
+        if (_files is null) return Source;
+        int lo = 0, hi = _files.Length - 1;
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_files[mid].Start <= index) lo = mid; else hi = mid - 1;
+        }
+        return _files[lo].File;
+    }
+
+    /// <summary>1-based row number of <paramref name="index"/> within its file.</summary>
+    public int RowInFile(int index)
+    {
+        if (_files is null) return index + 1;
+        var start = _files.Last(f => f.Start <= index).Start;
+        return index - start + 1;
     }
 
     /// <summary>Where the rows came from (file path), for error messages.</summary>
@@ -98,7 +123,7 @@ public sealed class Dataset
         return new Dataset(result, Source);
     }
 
-    public Dataset Take(int count) => new(_rows.Take(count).ToArray(), Source);
+    public Dataset Take(int count) => new(_rows.Take(count).ToArray(), Source, _files);
 
     public Dataset Skip(int count) => new(_rows.Skip(count).ToArray(), Source);
 
@@ -122,7 +147,17 @@ public sealed class Dataset
 
     /// <summary>Rows of several datasets one after another.</summary>
     public static Dataset Concatenate(params Dataset[] parts)
-        => new(parts.SelectMany(p => p.Rows).ToArray(), string.Join("+", parts.Select(p => p.Source ?? "?")));
+    {
+        var files = new List<(int, string)>();
+        int at = 0;
+        foreach (var p in parts)
+        {
+            if (p._files is null) files.Add((at, p.Source ?? "?"));
+            else files.AddRange(p._files.Select(f => (f.Start + at, f.File)));
+            at += p.Count;
+        }
+        return new(parts.SelectMany(p => p.Rows).ToArray(), string.Join("+", parts.Select(p => p.Source ?? "?")), files.ToArray());
+    }
 
     /// <summary>Drops rows whose key (default: the whole row's canonical JSON) was seen before; keeps first occurrences.</summary>
     public Dataset Deduplicate(Func<JsonObject, string>? key = null)

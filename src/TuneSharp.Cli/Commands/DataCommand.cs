@@ -1,12 +1,12 @@
-// `tunesharp data preview|convert|augment`: look at formatted training examples, convert domain material, multiply data.
+// `tunesharp data preview|stats|convert|augment`: look at formatted training examples (with the ids train sees), dataset
+// statistics, conversion of domain material and formats, augmentation. Flags only; the work is in TuneSharp.Data.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TuneSharp.Data;
-using TuneSharp.Data.Augmentation;
-using TuneSharp.Data.Converters;
 using TuneSharp.Data.Formatting;
 using TuneSharp.Data.Loading;
+using TuneSharp.Data.Tokenizers;
 using TuneSharp.Tokenizers;
 using TuneSharp.Training.Config;
 using TuneSharp.Training.Formatting;
@@ -14,170 +14,157 @@ using TuneSharp.Training.Formatting;
 namespace TuneSharp.Cli.Commands;
 
 [CliVerb(30)]
-public static class DataCommand
+public static partial class DataCommand
 {
     public static Command Create()
     {
         var command = new Command("data", "Inspect, convert and augment datasets");
         command.Subcommands.Add(Preview());
+        command.Subcommands.Add(Stats());
         command.Subcommands.Add(Convert());
         command.Subcommands.Add(Augment());
         return command;
     }
 
-    private static Command Preview()
+    /// <summary>The flags preview and stats share: where the data is and how it becomes token ids.</summary>
+    private sealed class FormatFlags
     {
-        var config = new Option<string?>("--config") { Description = "Take dataset/tokenizer/model settings from a run config YAML (flags below override it)" };
-        var data = new Option<string?>("--data") { Description = "Dataset file (JSON, JSONL, CSV, TSV, text)" };
-        var fileFormat = new Option<string?>("--file-format") { Description = "auto (by extension), json, jsonl, csv, tsv, text, text-document" };
-        var format = new Option<string?>("--format") { Description = "alpaca, chat, completion, text or custom (default alpaca)" };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (tokenizer.json [+ tokenizer_config.json])" };
-        var model = new Option<string?>("--model") { Description = "Model folder whose tokenizer to use (when --tokenizer is not given)" };
-        var template = new Option<string?>("--template") { Description = "custom format: prompt template with {field} placeholders" };
-        var response = new Option<string?>("--response-template") { Description = "custom format: response template with {field} placeholders" };
-        var chatTemplate = new Option<string?>("--chat-template") { Description = "chat format: a .jinja file to use instead of the tokenizer's template" };
-        var columns = new Option<string[]>("--column") { Description = "Map a column to the name the format expects: --column instruction=Q (repeatable)", AllowMultipleArgumentsPerToken = true };
-        var rows = new Option<int>("-n", "--rows") { Description = "How many rows to show", DefaultValueFactory = _ => 3 };
-        var maxLen = new Option<int?>("--max-seq-length") { Description = "Truncate to this many tokens (warns when a response is cut away)" };
-        var all = new Option<bool>("--all-tokens") { Description = "Train on every token (completion_only_loss false)" };
-        var cmd = new Command("preview", "Show formatted examples with the trained (response) spans marked [[like this]], and token counts");
-        foreach (var o in new Option[] { config, data, fileFormat, format, tokenizer, model, template, response, chatTemplate, columns, rows, maxLen, all }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        public readonly Option<string?> Config = new("--config") { Description = "Take dataset/tokenizer/model settings from a run config YAML (flags below override it)" };
+        public readonly Option<string[]> Data = new("--data") { Description = "Dataset: file, folder (HF dataset folder), glob; repeat for several", AllowMultipleArgumentsPerToken = true };
+        public readonly Option<string?> Split = new("--split") { Description = "Split of the data to use (default train)" };
+        public readonly Option<string?> FileFormat = new("--file-format") { Description = "auto (by extension), json, jsonl, csv, tsv, text, text-document, parquet, arrow" };
+        public readonly Option<string?> Format = new("--format") { Description = "alpaca, chat, completion, text or custom (default alpaca)" };
+        public readonly Option<string?> Tokenizer = new("--tokenizer") { Description = "Tokenizer folder (tokenizer.json [+ tokenizer_config.json])" };
+        public readonly Option<string?> Model = new("--model") { Description = "Model folder whose tokenizer to use (when --tokenizer is not given)" };
+        public readonly Option<string?> Template = new("--template") { Description = "custom format: prompt template with {field} placeholders" };
+        public readonly Option<string?> Response = new("--response-template") { Description = "custom format: response template with {field}s; other formats: the response marker (text, or ids like [14711, 6075, 512]) masking everything up to it, as TRL's DataCollatorForCompletionOnlyLM" };
+        public readonly Option<string?> Instruction = new("--instruction-template") { Description = "Multi-turn marker masking: the marker starting each human turn (with --response-template)" };
+        public readonly Option<string?> ChatTemplate = new("--chat-template") { Description = "chat format: a .jinja file to use instead of the tokenizer's template" };
+        public readonly Option<string[]> Columns = new("--column") { Description = "Map a column to the name the format expects: --column instruction=Q (repeatable)", AllowMultipleArgumentsPerToken = true };
+        public readonly Option<int?> MaxLen = new("--max-seq-length") { Description = "Truncate to this many tokens (warns when a response is cut away)" };
+        public readonly Option<bool> All = new("--all-tokens") { Description = "Train on every token (completion_only_loss false)" };
+
+        public void AddTo(Command cmd)
         {
-            var rc = p.GetValue(config) is { } cf ? RunConfig.Load(cf) : new RunConfig();
+            foreach (var o in new Option[] { Config, Data, Split, FileFormat, Format, Tokenizer, Model, Template, Response, Instruction, ChatTemplate, Columns, MaxLen, All })
+                cmd.Options.Add(o);
+        }
+
+        /// <summary>The formatter, the tokenizer folder and the rows (streamed, columns mapped) these flags describe.</summary>
+        public (PromptFormatter Formatter, string TokenizerDir, IEnumerable<(string File, long Row, JsonObject Value)> Rows) Build(ParseResult p)
+        {
+            var configPath = p.GetValue(Config);
+            var rc = configPath is { } cf ? RunConfig.Load(cf) : new RunConfig();
             var d = rc.Dataset;
-            string path = p.GetValue(data) ?? d.Path ?? throw new ArgumentException("no dataset: give --data FILE (or --config with dataset.path)");
-            string kindName = p.GetValue(format) ?? (p.GetValue(config) != null ? d.Format : "alpaca");
-            string tokDir = p.GetValue(tokenizer) ?? p.GetValue(model) ?? rc.Tokenizer.Path ?? rc.Model.NameOrPath
+            var data = p.GetValue(Data) is { Length: > 0 } given ? given : DatasetSources.SplitList(d.Path).ToArray();
+            if (data.Length == 0 && d.DataFiles.Count == 0) throw new ArgumentException("no dataset: give --data FILE|DIR|GLOB (or --config with dataset.path)");
+            string kindName = p.GetValue(Format) ?? (configPath != null ? d.Format : "alpaca");
+            string tokDir = p.GetValue(Tokenizer) ?? p.GetValue(Model) ?? rc.Tokenizer.Path ?? rc.Model.NameOrPath
                 ?? throw new ArgumentException("no tokenizer: give --tokenizer DIR or --model DIR (the counts and masks depend on it)");
-            var tok = Tokenizer.FromPretrained(tokDir);
+            var tok = TuneSharp.Tokenizers.Tokenizer.FromPretrained(tokDir);
             var kind = PromptFormatOptions.ParseKind(kindName);
             ChatTemplate? chat = null;
             if (kind == PromptFormatKind.Chat)
             {
-                var jinja = p.GetValue(chatTemplate);
-                chat = jinja != null ? ChatTemplateSetting.Resolve(jinja, null, tokDir, tok)
-                    : ChatTemplateSetting.Resolve(rc.Tokenizer.ChatTemplate, p.GetValue(config), tokDir, tok);
-                chat ??= ChatTemplate.FromDirectory(tokDir);
+                var jinja = p.GetValue(ChatTemplate);
+                chat = jinja != null ? ChatTemplateSetting.Resolve(jinja, null, tokDir, tok) : ChatTemplateSetting.Resolve(rc.Tokenizer.ChatTemplate, configPath, tokDir, tok);
+                chat ??= TuneSharp.Tokenizers.ChatTemplate.TryFromDirectory(tokDir)
+                    ?? throw new DataFormatException($"the chat format needs a chat template, but {tokDir} has none. Pass --chat-template FILE.jinja or use --format alpaca.", field: "chat_template");
             }
-            var ds = DatasetFiles.Load(path, DatasetFiles.ParseFormat(p.GetValue(fileFormat) ?? d.FileFormat));
             var mapping = new Dictionary<string, string>(d.Columns);
-            foreach (var c in p.GetValue(columns) ?? [])
+            foreach (var c in p.GetValue(Columns) ?? [])
             {
                 var parts = c.Split('=', 2);
                 if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
                     throw new ArgumentException($"--column '{c}': write it as target=source, e.g. --column instruction=Q");
                 mapping[parts[0]] = parts[1];
             }
-            foreach (var (to, from) in mapping) ds = ds.RenameColumns(new Dictionary<string, string> { [from] = to });
+            var response = p.GetValue(Response) ?? d.ResponseTemplate;
             var formatter = new PromptFormatter(tok, new PromptFormatOptions
             {
-                Kind = kind, PromptTemplate = p.GetValue(template) ?? d.Template, ResponseTemplate = p.GetValue(response) ?? d.ResponseTemplate,
-                ChatTemplate = chat, CompletionOnly = !p.GetValue(all) && rc.Training.CompletionOnlyLoss,
-                MaxSeqLength = p.GetValue(maxLen) ?? (p.GetValue(config) != null ? rc.Training.MaxSeqLength : 0),
+                Kind = kind, PromptTemplate = p.GetValue(Template) ?? d.Template,
+                ResponseTemplate = kind == PromptFormatKind.Custom ? response : null,
+                ResponseMarker = kind == PromptFormatKind.Custom ? null : response,
+                InstructionMarker = p.GetValue(Instruction) ?? d.InstructionTemplate,
+                ChatTemplate = chat, CompletionOnly = !p.GetValue(All) && rc.Training.CompletionOnlyLoss,
+                MaxSeqLength = p.GetValue(MaxLen) ?? (configPath != null ? rc.Training.MaxSeqLength : 0),
             });
+            var baseDir = configPath != null ? Path.GetDirectoryName(Path.GetFullPath(configPath)) : null;
+            var rows = DatasetFiles.StreamSplit(data, p.GetValue(Split) ?? d.Split, DatasetSources.ParseDataFiles(d.DataFiles), baseDir,
+                DatasetFiles.ParseFormat(p.GetValue(FileFormat) ?? d.FileFormat));
+            if (mapping.Count > 0) rows = rows.Select(r => (r.File, r.Row, Rename(r.Value, mapping)));
+            return (formatter, tokDir, rows);
+        }
+
+        private static JsonObject Rename(JsonObject row, Dictionary<string, string> mapping)
+        {
+            var renamed = new JsonObject();
+            var from = mapping.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
+            foreach (var (k, v) in row) renamed[from.TryGetValue(k, out var to) ? to : k] = v?.DeepClone();
+            return renamed;
+        }
+    }
+
+    private static Command Preview()
+    {
+        var flags = new FormatFlags();
+        var rows = new Option<int>("-n", "--rows") { Description = "How many rows to show (0 with --json: all)", DefaultValueFactory = _ => 3 };
+        var json = new Option<bool>("--json") { Description = "One JSON object per row on stdout: input_ids and labels (−100 where not trained), exactly what train sees" };
+        var cmd = new Command("preview", "Show formatted examples with the trained (response) spans marked [[like this]], token counts and tokenizer coverage");
+        flags.AddTo(cmd);
+        cmd.Options.Add(rows);
+        cmd.Options.Add(json);
+        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        {
+            var (formatter, tokDir, data) = flags.Build(p);
+            var tok = formatter.Tokenizer;
+            bool asJson = p.GetValue(json);
             int n = Math.Max(0, p.GetValue(rows));
-            var shown = ds.Take(n);
-            var formatted = formatter.FormatAll(ds.Count == 0 ? ds : shown, w => Console.Error.WriteLine("warning: " + w));
-            for (int i = 0; i < formatted.Count; i++)
+            if (asJson && p.GetResult(rows) is null) n = 0; // --json alone: every row
+            var coverage = new TokenizerCoverage(tok);
+            void Warn(string w) => Console.Error.WriteLine("warning: " + w);
+            long count = 0, tokens = 0, trained = 0, maxLen = 0, truncatedAway = 0, missing = 0;
+            foreach (var s in formatter.FormatStream(data, coverage, Warn))
             {
-                var e = formatted.Examples[i];
-                Console.Out.WriteLine($"── row {i + 1}: {e.Length} tokens, {e.TrainedTokens} trained{(e.TruncatedTokens > 0 ? $", {e.TruncatedTokens} truncated" : "")} ──");
-                Console.Out.WriteLine(e.Describe(tok));
-            }
-            var everything = formatter.FormatAll(ds, _ => { });
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"── {everything.Count} rows, {everything.TotalTokens} tokens ({everything.TotalTokens / (double)Math.Max(1, everything.Count):F1} per row, max {everything.Examples.Max(e => e.Length)}), " +
-                $"{everything.TrainedTokens} trained; {everything.ResponsesTruncatedAway} responses truncated away; format {kind.ToString().ToLowerInvariant()}, tokenizer {tokDir}"));
-            return 0;
-        }));
-        return cmd;
-    }
-
-    private static Command Convert()
-    {
-        var kind = new Argument<string>("converter") { Description = "exam (질문:/정답: blocks), glossary (term/description table) or llm-extract (transcripts → Q/A via a chat endpoint)" };
-        var input = new Option<string>("--input", "-i") { Description = "Input file (exam/transcript text, or a glossary JSON/JSONL/CSV/TSV)", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "Output JSONL (instruction/input/output rows)", Required = true };
-        var term = new Option<string>("--term-column") { Description = "glossary: term column", DefaultValueFactory = _ => "term" };
-        var desc = new Option<string>("--description-column") { Description = "glossary: description column", DefaultValueFactory = _ => "description" };
-        var endpoint = new Option<string?>("--endpoint") { Description = "llm-extract: OpenAI-compatible base URL, e.g. http://localhost:8000/v1" };
-        var llm = new Option<string>("--llm-model") { Description = "llm-extract: model name", DefaultValueFactory = _ => "gpt-4o-mini" };
-        var keyEnv = new Option<string>("--api-key-env") { Description = "llm-extract: environment variable holding the API key", DefaultValueFactory = _ => "OPENAI_API_KEY" };
-        var chunk = new Option<int>("--chunk-chars") { Description = "llm-extract: characters per request", DefaultValueFactory = _ => 3000 };
-        var cmd = new Command("convert", "Convert domain material into instruction/input/output JSONL");
-        cmd.Arguments.Add(kind);
-        foreach (var o in new Option[] { input, output, term, desc, endpoint, llm, keyEnv, chunk }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
-        {
-            string inPath = p.GetValue(input)!, outPath = p.GetValue(output)!;
-            if (!File.Exists(inPath)) throw new FileNotFoundException($"{inPath}: input file not found");
-            void Warn(string s) => Console.Error.WriteLine("warning: " + s);
-            IReadOnlyList<JsonObject> rows = p.GetValue(kind) switch
-            {
-                "exam" => ExamConverter.Convert(File.ReadAllText(inPath), inPath, Warn),
-                "glossary" => GlossaryConverter.Convert(DatasetFiles.Load(inPath), p.GetValue(term)!, p.GetValue(desc)!),
-                "llm-extract" => ExtractWithLlm(inPath, p.GetValue(endpoint), p.GetValue(llm)!, p.GetValue(keyEnv)!, p.GetValue(chunk)),
-                var other => throw new ArgumentException($"unknown converter '{other}'{(Suggest.Closest(other!, ["exam", "glossary", "llm-extract"]) is { } s ? $" (did you mean '{s}'?)" : "")}; use exam, glossary or llm-extract"),
-            };
-            if (rows.Count == 0) throw new DataFormatException("the converter found nothing to convert; check the input's markers/columns", inPath);
-            new Dataset(rows.ToList(), inPath).SaveJsonl(outPath);
-            Console.Out.WriteLine($"{rows.Count} rows → {outPath}");
-            return 0;
-        }));
-        return cmd;
-    }
-
-    private static IReadOnlyList<JsonObject> ExtractWithLlm(string path, string? endpoint, string model, string keyEnv, int chunkChars)
-    {
-        if (string.IsNullOrWhiteSpace(endpoint)) throw new ArgumentException("llm-extract needs --endpoint URL (an OpenAI-compatible /v1 base URL)");
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-        var extractor = new LlmQaExtractor(http, new LlmQaExtractorOptions
-        {
-            Endpoint = endpoint, Model = model, ApiKey = Environment.GetEnvironmentVariable(keyEnv), ChunkChars = chunkChars,
-        }, s => Console.Error.WriteLine(s));
-        return extractor.ExtractAsync(File.ReadAllText(path), path).GetAwaiter().GetResult();
-    }
-
-    private static Command Augment()
-    {
-        var input = new Option<string>("--input", "-i") { Description = "Dataset file", Required = true };
-        var output = new Option<string>("--output", "-o") { Description = "Output JSONL", Required = true };
-        var column = new Option<string>("--column") { Description = "Column to obfuscate", DefaultValueFactory = _ => "text" };
-        var target = new Option<string>("--target-column") { Description = "Column that receives the obfuscated text (the original stays in --column)", DefaultValueFactory = _ => "obfuscated" };
-        var copies = new Option<int>("--copies") { Description = "Obfuscated variants per row", DefaultValueFactory = _ => 1 };
-        var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 42UL };
-        var fin = new Option<double>("--final-insertion-rate") { Description = "Probability of inserting a random final consonant", DefaultValueFactory = _ => 0.3 };
-        var liaison = new Option<double>("--liaison-rate") { Description = "Probability of liaison across syllables", DefaultValueFactory = _ => 0.5 };
-        var similar = new Option<double>("--similar-jamo-rate") { Description = "Probability of substituting a similar-sounding jamo", DefaultValueFactory = _ => 0.2 };
-        var cmd = new Command("augment", "Multiply Korean text by Hangul obfuscation (seeded), keeping the original for restoration training");
-        foreach (var o in new Option[] { input, output, column, target, copies, seed, fin, liaison, similar }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
-        {
-            var opts = new HangulObfuscationOptions { FinalInsertionRate = p.GetValue(fin), LiaisonRate = p.GetValue(liaison), SimilarJamoRate = p.GetValue(similar) };
-            opts.Validate();
-            int n = p.GetValue(copies);
-            if (n < 1) throw new ArgumentException($"--copies must be ≥ 1 (got {n})");
-            var ds = DatasetFiles.Load(p.GetValue(input)!);
-            string col = p.GetValue(column)!, tgt = p.GetValue(target)!;
-            var ob = new HangulObfuscator(opts);
-            var rng = new SplitMix64(p.GetValue(seed));
-            var rows = new List<JsonObject>();
-            for (int i = 0; i < ds.Count; i++)
-            {
-                string text = ds.GetString(i, col);
-                for (int k = 0; k < n; k++)
+                var e = s.Example;
+                count++;
+                tokens += e.Length;
+                trained += e.TrainedTokens;
+                maxLen = Math.Max(maxLen, e.Length);
+                if (e.ResponseTruncatedAway) truncatedAway++;
+                if (e.MissingMarker != null) missing++;
+                if (asJson)
                 {
-                    var row = (JsonObject)ds[i].DeepClone();
-                    row[tgt] = ob.Obfuscate(text, rng);
-                    rows.Add(row);
+                    if (n > 0 && count > n) continue;
+                    var o = new JsonObject
+                    {
+                        ["file"] = s.File, ["row"] = s.Row,
+                        ["input_ids"] = new JsonArray(e.InputIds.Select(i => (JsonNode)i).ToArray()),
+                        ["labels"] = new JsonArray(e.Labels.Select(i => (JsonNode)i).ToArray()),
+                        ["length"] = e.Length, ["trained_tokens"] = e.TrainedTokens,
+                    };
+                    if (e.MissingMarker != null) o["missing_marker"] = e.MissingMarker;
+                    if (e.TruncatedTokens > 0) o["truncated_tokens"] = e.TruncatedTokens;
+                    Console.Out.WriteLine(o.ToJsonString());
+                }
+                else if (count <= n)
+                {
+                    Console.Out.WriteLine($"── {s.File} row {s.Row}: {e.Length} tokens, {e.TrainedTokens} trained{(e.TruncatedTokens > 0 ? $", {e.TruncatedTokens} truncated" : "")}{(e.MissingMarker != null ? $", {e.MissingMarker} marker not found" : "")} ──");
+                    Console.Out.WriteLine(e.Describe(tok));
                 }
             }
-            if (rows.Count == 0) throw new DataFormatException("the dataset has no rows to augment", p.GetValue(input));
-            new Dataset(rows, ds.Source).SaveJsonl(p.GetValue(output)!);
-            Console.Out.WriteLine($"{ds.Count} rows × {n} → {rows.Count} rows → {p.GetValue(output)}");
+            if (count == 0) throw new DataFormatException("the dataset has no rows; check the path, split and file format");
+            if (missing > 3) Warn($"{missing} of {count} rows have no marker; they teach nothing.");
+            if (truncatedAway > 3) Warn($"{truncatedAway} of {count} rows lost their whole response to truncation.");
+            var report = coverage.Report();
+            if (report.Length > 0) Warn("tokenizer coverage: " + report.Replace("\n", "\nwarning: tokenizer coverage: ", StringComparison.Ordinal));
+            var summary = string.Create(CultureInfo.InvariantCulture,
+                $"── {count} rows, {tokens} tokens ({tokens / (double)count:F1} per row, max {maxLen}), {trained} trained; {truncatedAway} responses truncated away; " +
+                $"{missing} rows without their marker; {coverage.UnknownCharacters} characters became unknown tokens; format {formatter.Options.Kind.ToString().ToLowerInvariant()}, tokenizer {tokDir}");
+            (asJson ? Console.Error : Console.Out).WriteLine(summary);
             return 0;
         }));
         return cmd;
     }
+
 }

@@ -159,7 +159,7 @@ public static class TrainCommand
     {
         var t = config.Training;
         if (string.IsNullOrWhiteSpace(config.Model.NameOrPath)) throw new TrainingSetupException("no model: pass --model DIR or set model.name_or_path");
-        if (string.IsNullOrWhiteSpace(config.Dataset.Path)) throw new TrainingSetupException("no data: pass --data FILE or set dataset.path");
+        if (string.IsNullOrWhiteSpace(config.Dataset.Path) && config.Dataset.DataFiles.Count == 0) throw new TrainingSetupException("no data: pass --data FILE or set dataset.path");
         var loraConfig = config.Lora.Enabled ? new LoraConfig
         {
             R = config.Lora.R,
@@ -222,28 +222,33 @@ public static class TrainCommand
     {
         var d = config.Dataset;
         bool tokenized = d.Format.Trim().Equals("tokenized", StringComparison.OrdinalIgnoreCase);
-        List<TokenizedExample> Load(string path)
+        List<TokenizedExample> Load(string? path, string split)
         {
-            if (tokenized) return TokenizedJsonl.Load(path, vocab);
+            if (tokenized) return TokenizedJsonl.Load(path!, vocab);
             var tok = Tokenizer.FromPretrained(tokDir);
             var kind = PromptFormatOptions.ParseKind(d.Format);
             var formatter = new PromptFormatter(tok, new PromptFormatOptions
             {
                 Kind = kind,
                 PromptTemplate = d.Template,
-                ResponseTemplate = d.ResponseTemplate,
+                // response_template is the {field} template of the custom format and TRL's response marker otherwise.
+                ResponseTemplate = kind == PromptFormatKind.Custom ? d.ResponseTemplate : null,
+                ResponseMarker = kind == PromptFormatKind.Custom ? null : d.ResponseTemplate,
+                InstructionMarker = d.InstructionTemplate,
                 ChatTemplate = kind == PromptFormatKind.Chat ? TuneSharp.Training.Formatting.ChatTemplateSetting.Resolve(config.Tokenizer.ChatTemplate, config.SourcePath, tokDir, tok) : null,
                 CompletionOnly = config.Training.CompletionOnlyLoss,
                 MaxSeqLength = config.Training.MaxSeqLength,
             });
-            var ds = DatasetFiles.Load(path);
+            var ds = DatasetFiles.LoadSplit(DatasetSources.SplitList(path), split, DatasetSources.ParseDataFiles(d.DataFiles),
+                config.SourcePath is { } sp ? Path.GetDirectoryName(Path.GetFullPath(sp)) : null, DatasetFiles.ParseFormat(d.FileFormat));
             foreach (var (to, from) in d.Columns) ds = ds.RenameColumns(new Dictionary<string, string> { [from] = to });
             return formatter.FormatAll(ds, w => Console.Error.WriteLine("warning: " + w)).Examples.Select(e => new TokenizedExample(e.InputIds, e.Labels)).ToList();
         }
-        var all = Load(d.Path!);
+        var all = Load(d.Path, d.Split);
         if (d.MaxSamples > 0 && all.Count > d.MaxSamples) all = all.Take(d.MaxSamples).ToList();
         List<TokenizedExample>? eval = null;
-        if (d.EvalPath != null) eval = Load(d.EvalPath);
+        if (d.EvalPath != null) eval = Load(d.EvalPath, "train");
+        else if (d.EvalSplit != null) eval = Load(d.Path, d.EvalSplit);
         else if (d.TestSize > 0)
         {
             int n = d.TestSize >= 1 ? (int)d.TestSize : (int)Math.Round(all.Count * d.TestSize);

@@ -7,6 +7,12 @@ public sealed record FormattedDataset(IReadOnlyList<FormattedExample> Examples, 
 {
     public int Count => Examples.Count;
 
+    /// <summary>Characters that became the unknown token, per file (empty for byte-level vocabularies).</summary>
+    public Tokenizers.TokenizerCoverage? Coverage { get; init; }
+
+    /// <summary>Rows whose response/instruction marker was not found (marker mode).</summary>
+    public int MissingMarkers { get; init; }
+
     public long TotalTokens => Examples.Sum(e => (long)e.Length);
 
     public long TrainedTokens => Examples.Sum(e => (long)e.TrainedTokens);

@@ -16,6 +16,9 @@ public sealed record FormattedExample(int[] InputIds, int[] Labels, int[] Attent
     /// <summary>Set when truncation removed every response token of this row.</summary>
     public bool ResponseTruncatedAway { get; init; }
 
+    /// <summary>Which marker (response/instruction) was not found in this row's tokens in marker mode; null when none was missing.</summary>
+    public string? MissingMarker { get; init; }
+
     /// <summary>Tokens cut off by truncation.</summary>
     public int TruncatedTokens { get; init; }
 

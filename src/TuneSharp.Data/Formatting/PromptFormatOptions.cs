@@ -13,6 +13,16 @@ public sealed record PromptFormatOptions
     /// <summary>Custom format: response template with {field} placeholders; the part trained on.</summary>
     public string? ResponseTemplate { get; init; }
 
+    /// <summary>
+    /// Completion-only masking of pre-rendered text by a marker matched on token ids (TRL's DataCollatorForCompletionOnlyLM
+    /// response_template): text, or ids as "[1, 2, 3]". For every format but custom (where response_template is the
+    /// {field} template); it replaces the format's own prompt/response masks.
+    /// </summary>
+    public string? ResponseMarker { get; init; }
+
+    /// <summary>Multi-turn masking: the marker starting each human turn (TRL's instruction_template); needs <see cref="ResponseMarker"/>.</summary>
+    public string? InstructionMarker { get; init; }
+
     /// <summary>Chat format: the template (default: the tokenizer folder's chat template).</summary>
     public ChatTemplate? ChatTemplate { get; init; }
 

@@ -6,9 +6,11 @@ namespace TuneSharp.Data.Loading;
 
 internal static class JsonlLoader
 {
-    public static IReadOnlyList<JsonObject> Load(string path)
+    public static IReadOnlyList<JsonObject> Load(string path) => Stream(path).ToList();
+
+    /// <summary>Rows one line at a time (the file is never held whole).</summary>
+    public static IEnumerable<JsonObject> Stream(string path)
     {
-        var rows = new List<JsonObject>();
         long lineNumber = 0;
         foreach (var line in File.ReadLines(path))
         {
@@ -27,8 +29,7 @@ internal static class JsonlLoader
             }
             if (node is not JsonObject obj)
                 throw new DataFormatException($"line holds {JsonLoader.Describe(node)}, expected one JSON object per line", path, lineNumber);
-            rows.Add(obj);
+            yield return obj;
         }
-        return rows;
     }
 }

@@ -81,6 +81,8 @@ public static class ConfigBinder
             throw new FormatException($"null is not allowed here (expected {Describe(type)})");
         }
         type = underlying ?? type;
+        // A list where a path is expected (dataset.path: [a.jsonl, "b/*.parquet"]) travels as one newline-joined string.
+        if (type == typeof(string) && node is YamlSequenceNode paths) return string.Join('\n', paths.Children.Select(c => Scalar(c, type)));
         if (type == typeof(string)) return Scalar(node, type);
         if (type == typeof(bool))
         {
@@ -118,7 +120,9 @@ public static class ConfigBinder
         if (type == typeof(Dictionary<string, string>))
         {
             if (node is not YamlMappingNode map) throw new FormatException("expected a mapping like {instruction: question, output: answer}");
-            return map.Children.ToDictionary(kv => Scalar(kv.Key, typeof(string)), kv => Scalar(kv.Value, typeof(string)), StringComparer.Ordinal);
+            return map.Children.ToDictionary(kv => Scalar(kv.Key, typeof(string)),
+                kv => kv.Value is YamlSequenceNode list ? string.Join('\n', list.Children.Select(c => Scalar(c, typeof(string)))) : Scalar(kv.Value, typeof(string)),
+                StringComparer.Ordinal);
         }
         throw new FormatException($"unsupported option type {type.Name}");
     }

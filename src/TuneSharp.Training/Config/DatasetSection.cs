@@ -3,8 +3,22 @@ namespace TuneSharp.Training.Config;
 
 public sealed class DatasetSection
 {
-    /// <summary>Training data file or folder.</summary>
+    /// <summary>
+    /// Training data: a file, a folder (Hugging Face dataset folder: save_to_disk or Hub layout), a glob, or a list of them.
+    /// </summary>
     public string? Path { get; set; }
+
+    /// <summary>Files per split like datasets.load_dataset's data_files: {train: [a.parquet, "b/*.parquet"], test: c.parquet}.</summary>
+    public Dictionary<string, string> DataFiles { get; set; } = [];
+
+    /// <summary>Which split of dataset.path trains (default train).</summary>
+    public string Split { get; set; } = "train";
+
+    /// <summary>Evaluate on this split of dataset.path (e.g. validation or test) when eval_path is not given.</summary>
+    public string? EvalSplit { get; set; }
+
+    /// <summary>For pre-rendered text: the marker starting each human turn (TRL instruction_template); needs response_template.</summary>
+    public string? InstructionTemplate { get; set; }
 
     /// <summary>Optional separate evaluation file (otherwise test_size splits the training data).</summary>
     public string? EvalPath { get; set; }
@@ -22,7 +36,11 @@ public sealed class DatasetSection
     /// <summary>For format custom: prompt template with {field} placeholders.</summary>
     public string? Template { get; set; }
 
-    /// <summary>For format custom: response template with {field} placeholders (the part trained on).</summary>
+    /// <summary>
+    /// For format custom: response template with {field} placeholders (the part trained on). For the other formats (e.g.
+    /// text holding pre-rendered "### Response:" strings): the response marker, as text or token ids [1, 2, 3], matched
+    /// on token ids like TRL's DataCollatorForCompletionOnlyLM; everything up to it is masked.
+    /// </summary>
     public string? ResponseTemplate { get; set; }
 
     /// <summary>Rename columns of the file to the names the format expects, e.g. {instruction: Q, output: A}.</summary>

@@ -70,8 +70,10 @@ public sealed class RunConfig
         static string? Resolve(string? p, string dir) =>
             string.IsNullOrEmpty(p) || Path.IsPathRooted(p) || p.StartsWith('~') ? p : Path.GetFullPath(Path.Combine(dir, p));
         Model.NameOrPath = Resolve(Model.NameOrPath, baseDir);
-        Dataset.Path = Resolve(Dataset.Path, baseDir);
-        Dataset.EvalPath = Resolve(Dataset.EvalPath, baseDir);
+        // dataset.path/eval_path may be lists (newline-joined by the binder) of files, folders and globs.
+        static string? ResolveList(string? p, string dir) => p is null ? null : string.Join('\n', p.Split('\n').Select(x => Resolve(x.Trim(), dir)));
+        Dataset.Path = ResolveList(Dataset.Path, baseDir);
+        Dataset.EvalPath = ResolveList(Dataset.EvalPath, baseDir);
         Tokenizer.Path = Resolve(Tokenizer.Path, baseDir);
         Lora.InitAdapter = Resolve(Lora.InitAdapter, baseDir);
         Training.OutputDir = Resolve(Training.OutputDir, baseDir)!;
