@@ -95,6 +95,7 @@ internal static class LlamaGgufLoader
             throw new ModelLoadException($"{path}: GGUF llama.rope.scaling.type \"{st}\" is not supported");
         if (tensors.ContainsKey("rope_freqs.weight"))
             throw new ModelLoadException($"{path}: GGUF tensor rope_freqs.weight (llama3 RoPE scaling) is not supported");
+        try { ModelConfigLimits.ValidateGguf(path, f.GetInt); } catch (ConfigException ex) { throw new ModelLoadException(ex.Message, ex); }
         int heads = (int)Need("llama.attention.head_count");
         int hidden = (int)Need("llama.embedding_length");
         int vocab = f.GetArray<string>("tokenizer.ggml.tokens")?.Length
