@@ -45,7 +45,7 @@ public sealed class LoraConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the PEFT field for invalid values.</summary>
     public void Validate()
     {
-        if (R <= 0 || R > MaxR) throw new ArgumentException($"LoRA: r (rank) = {R} is outside the allowed range 1..{MaxR}; typical values are 8–64");
+        if (R <= 0 || R > MaxR) throw new ArgumentException($"LoRA: r (rank) must be a positive integer in the allowed range 1..{MaxR}, got {R} (typical values are 8–64)");
         if (!(LoraAlpha > 0) || double.IsInfinity(LoraAlpha)) throw new ArgumentException($"LoRA: lora_alpha must be a positive number, got {LoraAlpha}");
         if (!(LoraDropout >= 0 && LoraDropout < 1)) throw new ArgumentException($"LoRA: lora_dropout must be in [0, 1), got {LoraDropout}");
         if (Bias != "none")
