@@ -93,7 +93,7 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
             OutputDir = adapterDir, MaxSteps = o.SftSteps, LearningRate = o.SftLearningRate, LrSchedulerType = "cosine",
             WarmupSteps = Math.Max(1, o.SftSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, PerDeviceEvalBatchSize = 16,
             MaxSeqLength = o.MaxSeqLength, LoggingSteps = Math.Max(1, o.SftSteps / 5), SaveStrategy = "no", Seed = o.Seed,
-            WeightDecay = 0, MaxGradNorm = 1.0, ReportTo = ["jsonl"],
+            WeightDecay = 0, MaxGradNorm = 1.0, ReportTo = ["jsonl"], OverwriteOutputDir = true,
         }, train, eval, lora) { Progress = progress };
         double baseLoss = sft.Evaluate();
         _log.WriteLine($"[3/4] LoRA SFT (r {o.LoraR}, alpha {o.LoraAlpha}) on {train.Count} conversations; held-out {eval.Count}; base eval loss {baseLoss:F4}");
@@ -204,7 +204,7 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
             OutputDir = stage, MaxSteps = o.PretrainSteps, LearningRate = o.PretrainLearningRate, LrSchedulerType = "cosine",
             WarmupSteps = Math.Max(1, o.PretrainSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, MaxSeqLength = o.MaxSeqLength,
             Packing = true, CompletionOnlyLoss = false, LoggingSteps = Math.Max(1, o.PretrainSteps / 5), SaveStrategy = "no",
-            Seed = o.Seed, WeightDecay = 0.01, MaxGradNorm = 1.0, ReportTo = ["jsonl"],
+            Seed = o.Seed, WeightDecay = 0.01, MaxGradNorm = 1.0, ReportTo = ["jsonl"], OverwriteOutputDir = true,
         }, examples) { Progress = progress };
         trainer.Train(cancellation);
         // The stage folder holds model.safetensors (+ tokenizer files, trainer_state); make it the base model folder.

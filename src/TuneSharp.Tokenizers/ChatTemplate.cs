@@ -16,7 +16,7 @@ public sealed class ChatTemplate
     public ChatTemplate(string template, string? bosToken = null, string? eosToken = null, string? sourceName = null)
     {
         ArgumentNullException.ThrowIfNull(template);
-        _template = JinjaTemplate.Parse(template);
+        _template = JinjaTemplate.Parse(template, sourceName);
         BosToken = bosToken;
         EosToken = eosToken;
         SourceName = sourceName;

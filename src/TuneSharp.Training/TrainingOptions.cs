@@ -86,6 +86,9 @@ public sealed class TrainingOptions
     /// <summary>null/false = fresh start; "true" = latest checkpoint in output_dir; otherwise a checkpoint folder.</summary>
     public string? ResumeFromCheckpoint { get; set; }
 
+    /// <summary>A fresh run into an output_dir holding an earlier run's checkpoints or results replaces them (else it refuses).</summary>
+    public bool OverwriteOutputDir { get; set; }
+
     /// <summary>Shuffle the training data each epoch (seeded); false keeps file order.</summary>
     public bool Shuffle { get; set; } = true;
 

@@ -108,6 +108,7 @@ internal sealed class ConfigReader
     private int PositiveInt(string field, JsonElement v)
     {
         if (!TryInt(v, out var i) || i <= 0) throw Error(field, "must be a positive integer", v);
+        ModelConfigLimits.CheckField(Source, field, i); // sizes are range-checked as read, before any array is sized by them
         return i;
     }
 

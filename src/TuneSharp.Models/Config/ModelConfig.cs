@@ -171,7 +171,7 @@ public sealed class ModelConfig
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
         catch (JsonException e) { throw new ConfigException($"{source}: invalid JSON ({e.Message})", e); }
-        using (doc) return Parse(new ConfigReader(doc.RootElement, source));
+        using (doc) return ModelConfigLimits.Validate(Parse(new ConfigReader(doc.RootElement, source)));
     }
 
     private static ModelConfig Parse(ConfigReader r)

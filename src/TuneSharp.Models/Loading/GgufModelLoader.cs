@@ -107,6 +107,7 @@ internal static class GgufModelLoader
             throw new ModelLoadException($"{path}: GGUF {arch}.rope.scaling.type \"{st}\" is not supported");
         if (tensors.ContainsKey("rope_freqs.weight"))
             throw new ModelLoadException($"{path}: GGUF tensor rope_freqs.weight (llama3 RoPE scaling) is not supported");
+        try { ModelConfigLimits.ValidateGguf(path, arch, f.GetInt); } catch (ConfigException ex) { throw new ModelLoadException(ex.Message, ex); }
         int heads = (int)Need($"{arch}.attention.head_count");
         int hidden = (int)Need($"{arch}.embedding_length");
         int vocab = f.GetArray<string>("tokenizer.ggml.tokens")?.Length

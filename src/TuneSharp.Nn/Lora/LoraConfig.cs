@@ -39,10 +39,13 @@ public sealed class LoraConfig
     /// <summary>PEFT <c>base_model_name_or_path</c> written to adapter_config.json.</summary>
     public string? BaseModelNameOrPath { get; init; }
 
+    /// <summary>Largest rank accepted (checked before any adapter matrix is allocated; r = 100000 used to allocate gigabytes first).</summary>
+    public const int MaxR = 4096;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the PEFT field for invalid values.</summary>
     public void Validate()
     {
-        if (R <= 0) throw new ArgumentException($"LoRA: r (rank) must be a positive integer, got {R}");
+        if (R <= 0 || R > MaxR) throw new ArgumentException($"LoRA: r (rank) must be a positive integer in the allowed range 1..{MaxR}, got {R} (typical values are 8–64)");
         if (!(LoraAlpha > 0) || double.IsInfinity(LoraAlpha)) throw new ArgumentException($"LoRA: lora_alpha must be a positive number, got {LoraAlpha}");
         if (!(LoraDropout >= 0 && LoraDropout < 1)) throw new ArgumentException($"LoRA: lora_dropout must be in [0, 1), got {LoraDropout}");
         if (Bias != "none")

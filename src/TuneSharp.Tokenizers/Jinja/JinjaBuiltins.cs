@@ -249,7 +249,7 @@ internal static partial class JinjaBuiltins
     }
 
     // ---- globals ----
-    public static JinjaScope CreateGlobals()
+    public static JinjaScope CreateGlobals(JinjaLimits? limits = null)
     {
         var g = new JinjaScope(null);
         g.Set("false", JinjaValue.False);
@@ -264,7 +264,8 @@ internal static partial class JinjaBuiltins
             var msg = Arg(args, 0);
             throw new JinjaRaise(msg.IsUndefined ? "" : msg.ToRawString());
         }));
-        g.Set("range", Fn(Range));
+        int maxRange = (limits ?? JinjaLimits.Default).MaxRange;
+        g.Set("range", Fn(args => Range(args, maxRange)));
         g.Set("strftime_now", Fn(args => JinjaValue.FromString(Strftime(DateTime.Now, RequireString(Arg(args, 0), "strftime_now")))));
         // Extension: Jinja2's dict(**kwargs).
         g.Set("dict", Fn(args => JinjaValue.FromDict(new OrderedDictionary<string, JinjaValue>(Kwargs(args), StringComparer.Ordinal))));
@@ -299,7 +300,7 @@ internal static partial class JinjaBuiltins
         return JinjaValue.FromNamespace(entries);
     }
 
-    private static JinjaValue Range(List<JinjaValue> args)
+    private static JinjaValue Range(List<JinjaValue> args, int maxRange)
     {
         var nums = args.Where(a => a.Kind != JinjaValueKind.KeywordArguments).ToList();
         if (nums.Count == 0 || nums.Any(n => !JinjaOperators.IsNumericLike(n))) throw new JinjaError("range() arguments must be numbers");
@@ -312,10 +313,14 @@ internal static partial class JinjaBuiltins
             if (nums.Count > 2) step = JinjaOperators.NumericValue(nums[2]);
         }
         if (step == 0) throw new JinjaError("range() step must not be zero");
-        var list = new List<JinjaValue>();
+        if (!double.IsFinite(start) || !double.IsFinite(stop) || !double.IsFinite(step)) throw new JinjaError("range() arguments must be finite numbers");
+        // Count first, allocate after (range(1000000000) used to fill 4 GB before any check): Jinja2's sandbox MAX_RANGE.
+        double count = Math.Max(0, Math.Ceiling((stop - start) / step));
+        if (count > maxRange)
+            throw new JinjaError($"range() would produce {count:0} items; the template sandbox allows at most {maxRange:N0} (Jinja2's sandbox MAX_RANGE)");
+        var list = new List<JinjaValue>((int)count);
         if (step > 0) for (double i = start; i < stop; i += step) list.Add(JinjaValue.FromNumber(i));
         else for (double i = start; i > stop; i += step) list.Add(JinjaValue.FromNumber(i));
-        if (list.Count > 10_000_000) throw new JinjaError("range() too large");
         return JinjaValue.FromList(list);
     }
 

@@ -46,7 +46,12 @@ internal static partial class JinjaFilters
                         case "length" or "count": return Int(items.Count);
                         case "reverse": return JinjaValue.FromList(Enumerable.Reverse(items).ToList());
                         case "sort": return JinjaValue.FromList(JinjaOperators.StableSort(items, x => x, false, false));
-                        case "join": return Str(string.Concat(items.Select(JoinPart)));
+                        case "join":
+                            {
+                                var parts = items.Select(JoinPart).ToList();
+                                JinjaSandbox.CheckLength(parts.Sum(p => (long)p.Length));
+                                return Str(string.Concat(parts));
+                            }
                         case "string": return Str(JinjaJson.Serialize(operand, new JinjaJsonOptions(), convertUndefinedToNull: false));
                         case "unique": return JinjaValue.FromList(Unique(items));
                         case "select" or "reject": return JinjaValue.FromList(items.Where(x => x.IsTruthy == (name == "select")).ToList());
@@ -143,6 +148,8 @@ internal static partial class JinjaFilters
 
     private static string Indent(string s, int width, bool first, bool blank)
     {
+        if (width < 0) width = 0;
+        JinjaSandbox.CheckLength((long)width * (s.Count(c => c == '\n') + 1) + s.Length);
         var pad = new string(' ', width);
         var lines = s.Split('\n');
         for (int i = 0; i < lines.Length; i++)
@@ -173,6 +180,7 @@ internal static partial class JinjaFilters
                         keySep = seps[1].AsString;
                     }
                     else if (!separators.IsNone) throw new JinjaError("If set, separators must be a tuple of two strings");
+                    if (!indent.IsNone && indent.AsNumber is < 0 or > 64) throw new JinjaError($"tojson indent {indent.AsNumber} is outside 0..64");
                     return Str(JinjaJson.Serialize(operand, new JinjaJsonOptions(indent.IsNone ? null : (int)indent.AsNumber, ensureAscii.AsBoolean, sortKeys.AsBoolean, itemSep, keySep)));
                 }
             case "join":
@@ -185,6 +193,7 @@ internal static partial class JinjaFilters
                     else throw new JinjaError($"Cannot apply filter \"{name}\" to type: {operand.TypeName}");
                     var sep = args.Count > 0 ? args[0] : kwargs.GetValueOrDefault("separator") ?? kwargs.GetValueOrDefault("d") ?? Str("");
                     if (!sep.IsString) throw new JinjaError("separator must be a string");
+                    JinjaSandbox.CheckLength(parts.Sum(p => (long)p.Length) + (long)sep.AsString.Length * Math.Max(0, parts.Count - 1));
                     return Str(string.Join(sep.AsString, parts));
                 }
             case "int" or "float":

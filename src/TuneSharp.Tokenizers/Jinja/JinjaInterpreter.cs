@@ -1,10 +1,12 @@
 // Tree-walking evaluator with @huggingface/jinja's semantics (scoping, JS-flavoured operators, loop variables, macros with dynamic caller scope),
 // writing into one output buffer so `{% generation %}` spans can be recorded as character offsets of the final text.
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace TuneSharp.Tokenizers.Jinja;
 
-internal sealed class JinjaInterpreter(TemplateSource source)
+internal sealed class JinjaInterpreter(TemplateSource source, JinjaLimits limits)
 {
     private const int MaxCallDepth = 200;
 
@@ -15,13 +17,22 @@ internal sealed class JinjaInterpreter(TemplateSource source)
     private readonly List<(int Start, int End)> _spans = [];
     private int? _openGeneration;
     private int _callDepth;
+    // Sandbox budget of this render (JinjaLimits): evaluation steps and wall-clock time.
+    private long _steps;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public IReadOnlyList<(int Start, int End)> GenerationSpans => _spans;
 
     public string Run(List<JinjaNode> program, JinjaScope scope)
     {
         _out = _root;
-        var flow = ExecBlock(program, scope);
+        Flow flow;
+        try { flow = ExecBlock(program, scope); }
+        catch (InsufficientExecutionStackException ex)
+        {
+            // Recursion (macros calling macros, self-containing lists) reached the thread's stack: refuse rather than crash the process.
+            throw source.Error("the template recursed too deeply for the stack (recursive macros or self-containing values); the sandbox stopped it", 0, ex);
+        }
         if (flow != Flow.Normal) throw source.Error($"'{(flow == Flow.Break ? "break" : "continue")}' outside of a loop", 0);
         if (_openGeneration is int start) _spans.Add((start, _root.Length));
         return _root.ToString();
@@ -51,13 +62,31 @@ internal sealed class JinjaInterpreter(TemplateSource source)
         return Flow.Normal;
     }
 
+    /// <summary>Charges one step of the render budget; checks the clock every 4,096 steps and the stack every step.</summary>
+    private void Tick()
+    {
+        if (++_steps > limits.MaxSteps)
+            throw new JinjaError($"the render took more than {limits.MaxSteps:N0} evaluation steps; the template sandbox stopped it (a loop that never ends, or nested loops too large)");
+        if ((_steps & 4095) == 0 && _clock.Elapsed > limits.MaxRenderTime)
+            throw new JinjaError($"the render ran longer than {limits.MaxRenderTime.TotalSeconds:0.#} s; the template sandbox stopped it");
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack()) throw new InsufficientExecutionStackException();
+    }
+
+    private void Append(string text)
+    {
+        if ((long)_out.Length + text.Length > limits.MaxOutputChars)
+            throw new JinjaError($"the rendered text would exceed {limits.MaxOutputChars:N0} characters; the template sandbox stopped it");
+        _out.Append(text);
+    }
+
     private Flow Exec(JinjaNode node, JinjaScope scope)
     {
         try
         {
+            Tick();
             switch (node)
             {
-                case TextNode t: _out.Append(t.Text); return Flow.Normal;
+                case TextNode t: Append(t.Text); return Flow.Normal;
                 case OutputNode o: Write(Eval(o.Expression, scope)); return Flow.Normal;
                 case CommentNode: return Flow.Normal;
                 case IfNode i: return ExecBlock(Eval(i.Test, scope).IsTruthy ? i.Body : i.Alternate, scope);
@@ -87,7 +116,7 @@ internal sealed class JinjaInterpreter(TemplateSource source)
     private void Write(JinjaValue v)
     {
         if (v.Kind is JinjaValueKind.None or JinjaValueKind.Undefined) return;
-        _out.Append(v.ToOutputString());
+        Append(v.ToOutputString());
     }
 
     private void MarkGeneration(bool isStart)
@@ -138,6 +167,7 @@ internal sealed class JinjaInterpreter(TemplateSource source)
         var items = new List<JinjaValue>();
         foreach (var current in source)
         {
+            Tick();
             if (node.Condition != null)
             {
                 var testScope = new JinjaScope(loopScope);
@@ -150,6 +180,7 @@ internal sealed class JinjaInterpreter(TemplateSource source)
         bool noIteration = true;
         for (int i = 0; i < items.Count; i++)
         {
+            Tick(); // an empty body still costs a step: nested empty loops must not run unbounded
             var loop = new OrderedDictionary<string, JinjaValue>(StringComparer.Ordinal)
             {
                 ["index"] = JinjaValue.FromInteger(i + 1),
@@ -329,6 +360,7 @@ internal sealed class JinjaInterpreter(TemplateSource source)
     {
         try
         {
+            Tick();
             return node switch
             {
                 LiteralExpr l => l.Value,

@@ -14,6 +14,8 @@ internal static class JinjaJson
 
     private static void Write(StringBuilder sb, JinjaValue v, JinjaJsonOptions o, int depth, bool undefinedToNull)
     {
+        JinjaSandbox.CheckStack();
+        JinjaSandbox.CheckLength(sb.Length, "JSON text");
         string itemSep = o.ItemSeparator ?? (o.Indent is > 0 ? "," : ", ");
         string keySep = o.KeySeparator ?? ": ";
         switch (v.Kind)

@@ -19,7 +19,7 @@ internal static class JinjaOperators
             throw new JinjaError($"Cannot perform operation {op} on undefined values");
         }
         if (left.IsNone || right.IsNone) throw new JinjaError("Cannot perform operation on null values");
-        if (op == "~") return JinjaValue.FromString(left.ToRawString() + right.ToRawString());
+        if (op == "~") return Concat(left.ToRawString(), right.ToRawString());
         if (op == "**" && IsNumericLike(left) && IsNumericLike(right))
         {
             double a = NumericValue(left), b = NumericValue(right);
@@ -49,7 +49,11 @@ internal static class JinjaOperators
         }
         else if (left.IsList && right.IsList)
         {
-            if (op == "+") return JinjaValue.FromList([.. left.AsList, .. right.AsList]);
+            if (op == "+")
+            {
+                JinjaSandbox.CheckLength((long)left.AsList.Count + right.AsList.Count, "a list");
+                return JinjaValue.FromList([.. left.AsList, .. right.AsList]);
+            }
         }
         else if (right.IsList)
         {
@@ -57,7 +61,7 @@ internal static class JinjaOperators
             if (op == "in") return JinjaValue.FromBool(member);
             if (op == "not in") return JinjaValue.FromBool(!member);
         }
-        if ((left.IsString || right.IsString) && op == "+") return JinjaValue.FromString(left.ToRawString() + right.ToRawString());
+        if ((left.IsString || right.IsString) && op == "+") return Concat(left.ToRawString(), right.ToRawString());
         if (left.IsString && right.IsString)
         {
             switch (op)
@@ -79,11 +83,19 @@ internal static class JinjaOperators
         // Extension (reference throws): Python's "ab" * 3.
         if (op == "*" && left.IsString && right.Kind == JinjaValueKind.Integer)
         {
+            double times = Math.Max(0, right.AsNumber);
+            JinjaSandbox.CheckLength((long)Math.Min(times * left.AsString.Length, long.MaxValue / 2));
             var sb = new StringBuilder();
-            for (int i = 0; i < (int)right.AsNumber; i++) sb.Append(left.AsString);
+            for (int i = 0; i < (int)times; i++) sb.Append(left.AsString);
             return JinjaValue.FromString(sb.ToString());
         }
         throw new JinjaError($"Unknown operator \"{op}\" between {left.TypeName} and {right.TypeName}");
+    }
+
+    private static JinjaValue Concat(string a, string b)
+    {
+        JinjaSandbox.CheckLength((long)a.Length + b.Length);
+        return JinjaValue.FromString(a + b);
     }
 
     private static JinjaValue Num(double v, bool isFloat) => isFloat ? JinjaValue.FromFloat(v) : JinjaValue.FromInteger(v);

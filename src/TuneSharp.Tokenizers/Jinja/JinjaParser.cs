@@ -4,13 +4,16 @@ using System.Globalization;
 
 namespace TuneSharp.Tokenizers.Jinja;
 
-internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens)
+internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens, int maxDepth)
 {
     private int _current;
+    // Nesting so far: blocks, brackets, unary operators and chain links (a + b + …, x|f|g, a.b.c, elif) each add one, so the
+    // tree the interpreter later walks recursively is never deeper than maxDepth (a 5,000-deep `((((…` overflowed the stack).
+    private int _depth;
 
-    public static List<JinjaNode> Parse(TemplateSource source)
+    public static List<JinjaNode> Parse(TemplateSource source, JinjaLimits? limits = null)
     {
-        var parser = new JinjaParser(source, JinjaLexer.Tokenize(source));
+        var parser = new JinjaParser(source, JinjaLexer.Tokenize(source), (limits ?? JinjaLimits.Default).MaxNestingDepth);
         var body = new List<JinjaNode>();
         while (parser._current < parser.TokenCount) body.Add(parser.ParseAny());
         return body;
@@ -24,6 +27,23 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
     private int PosHere => Peek()?.Position ?? EndPos;
 
     private TemplateException Error(string reason, int? pos = null) => source.Error(reason, pos ?? PosHere);
+
+    /// <summary>One level deeper; callers that add a level restore <see cref="_depth"/> when they return.</summary>
+    private void Deeper()
+    {
+        if (++_depth > maxDepth)
+            throw Error($"the template nests deeper than {maxDepth} levels (blocks, brackets, operator or filter chains); the sandbox refuses it");
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error("the template nests too deeply for this thread's stack; the sandbox refuses it");
+    }
+
+    private T Nested<T>(Func<T> parse)
+    {
+        int saved = _depth;
+        Deeper();
+        try { return parse(); }
+        finally { _depth = saved; }
+    }
 
     private JinjaToken Next(string expected)
     {
@@ -82,7 +102,9 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
     }
 
     // ---- statements ----
-    private JinjaNode ParseAny()
+    private JinjaNode ParseAny() => Nested(ParseAnyCore);
+
+    private JinjaNode ParseAnyCore()
     {
         var t = Peek()!;
         switch (t.Type)
@@ -196,7 +218,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         {
             int elifPos = Peek()!.Position;
             _current += 2;
-            alternate.Add(ParseIf(elifPos));
+            alternate.Add(Nested(() => ParseIf(elifPos)));
         }
         else if (IsStatement("else"))
         {
@@ -248,7 +270,9 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         return new ListExpr(pos, items, IsTuple: true);
     }
 
-    private JinjaNode ParseExpression()
+    private JinjaNode ParseExpression() => Nested(ParseExpressionCore);
+
+    private JinjaNode ParseExpressionCore()
     {
         var a = ParseOr();
         if (!IsIdentifier("if")) return a;
@@ -270,6 +294,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (IsIdentifier("or"))
         {
             int pos = Next("or").Position;
+            Deeper();
             left = new BinaryExpr(pos, "or", left, ParseAnd());
         }
         return left;
@@ -281,6 +306,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (IsIdentifier("and"))
         {
             int pos = Next("and").Position;
+            Deeper();
             left = new BinaryExpr(pos, "and", left, ParseNot());
         }
         return left;
@@ -291,7 +317,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         if (IsIdentifier("not"))
         {
             int pos = Next("not").Position;
-            return new UnaryExpr(pos, "not", ParseNot());
+            return new UnaryExpr(pos, "not", Nested(ParseNot));
         }
         return ParseComparison();
     }
@@ -307,6 +333,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
             else if (IsIdentifier("in")) { op = "in"; _current++; }
             else if (Is(JinjaTokenType.ComparisonBinaryOperator)) op = Next("operator").Value;
             else break;
+            Deeper();
             left = new BinaryExpr(pos, op, left, ParseAdditive());
         }
         return left;
@@ -318,6 +345,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (Is(JinjaTokenType.AdditiveBinaryOperator))
         {
             var op = Next("operator");
+            Deeper();
             left = new BinaryExpr(op.Position, op.Value, left, ParseMultiplicative());
         }
         return left;
@@ -329,6 +357,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (Is(JinjaTokenType.MultiplicativeBinaryOperator))
         {
             var op = Next("operator");
+            Deeper();
             left = new BinaryExpr(op.Position, op.Value, left, ParsePower());
         }
         return left;
@@ -340,6 +369,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (Is(JinjaTokenType.ExponentiationBinaryOperator))
         {
             var op = Next("operator");
+            Deeper();
             left = new BinaryExpr(op.Position, op.Value, left, ParseTest());
         }
         return left;
@@ -358,6 +388,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
             _current++;
             // Extension over the reference: Jinja2's `is divisibleby(3)` / `is eq(x)` argument form.
             List<JinjaNode>? args = Is(JinjaTokenType.OpenParen) ? ParseArgs(isParameters: false) : null;
+            Deeper();
             operand = new TestExpr(pos, operand, negate, name.Value, args);
         }
         return operand;
@@ -373,6 +404,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
             if (name.Type != JinjaTokenType.Identifier) throw Error("Expected identifier for the filter", name.Position);
             _current++;
             List<JinjaNode>? args = Is(JinjaTokenType.OpenParen) ? ParseArgs(isParameters: false) : null;
+            Deeper();
             operand = new FilterExpr(name.Position, operand, name.Value, args);
         }
         return operand;
@@ -383,7 +415,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         if (Peek() is { Type: JinjaTokenType.UnaryOperator or JinjaTokenType.AdditiveBinaryOperator } t && t.Value is "-" or "+")
         {
             _current++;
-            return new UnaryExpr(t.Position, t.Value, ParseUnarySign());
+            return new UnaryExpr(t.Position, t.Value, Nested(ParseUnarySign));
         }
         var member = ParseMember(ParsePrimary());
         return Is(JinjaTokenType.OpenParen) ? ParseCall(member) : member;
@@ -393,7 +425,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
     {
         JinjaNode expression = new CallExpr(callee.Pos, callee, ParseArgs(isParameters: false));
         expression = ParseMember(expression);
-        if (Is(JinjaTokenType.OpenParen)) expression = ParseCall(expression);
+        if (Is(JinjaTokenType.OpenParen)) expression = Nested(() => ParseCall(expression));
         return expression;
     }
 
@@ -463,6 +495,7 @@ internal sealed class JinjaParser(TemplateSource source, List<JinjaToken> tokens
         while (Is(JinjaTokenType.Dot) || Is(JinjaTokenType.OpenSquareBracket))
         {
             var op = Next("member");
+            Deeper();
             if (op.Type == JinjaTokenType.OpenSquareBracket)
             {
                 var property = ParseSubscript(op.Position);

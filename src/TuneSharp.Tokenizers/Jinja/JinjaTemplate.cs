@@ -6,20 +6,31 @@ public sealed class JinjaTemplate
     private readonly TemplateSource _source;
     private readonly List<JinjaNode> _program;
 
-    private JinjaTemplate(TemplateSource source, List<JinjaNode> program)
+    private readonly JinjaLimits _limits;
+
+    private JinjaTemplate(TemplateSource source, List<JinjaNode> program, JinjaLimits limits)
     {
         _source = source;
         _program = program;
+        _limits = limits;
         HasGenerationBlocks = ContainsGeneration(program);
     }
 
-    /// <summary>Parses a template (with lstrip_blocks and trim_blocks, as Hugging Face renders chat templates); throws TemplateException with line/column.</summary>
-    public static JinjaTemplate Parse(string template)
+    /// <summary>
+    /// Parses a template (with lstrip_blocks and trim_blocks, as Hugging Face renders chat templates); throws TemplateException
+    /// with line/column and <paramref name="name"/> (where the template came from). Templates are untrusted input: parsing
+    /// and every render run inside <paramref name="limits"/> (default <see cref="JinjaLimits.Default"/>).
+    /// </summary>
+    public static JinjaTemplate Parse(string template, string? name = null, JinjaLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var source = new TemplateSource(template);
-        return new JinjaTemplate(source, JinjaParser.Parse(source));
+        limits ??= JinjaLimits.Default;
+        var source = new TemplateSource(template, name);
+        return new JinjaTemplate(source, JinjaParser.Parse(source, limits), limits);
     }
+
+    /// <summary>Where the template came from, as given to <see cref="Parse"/>.</summary>
+    public string? Name => _source.Name;
 
     public string Source => _source.Text;
 
@@ -32,9 +43,9 @@ public sealed class JinjaTemplate
     public JinjaRenderResult RenderWithGenerationSpans(IReadOnlyDictionary<string, JinjaValue> variables)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        var scope = new JinjaScope(JinjaBuiltins.CreateGlobals());
+        var scope = new JinjaScope(JinjaBuiltins.CreateGlobals(_limits));
         foreach (var (name, value) in variables) scope.Set(name, value);
-        var interpreter = new JinjaInterpreter(_source);
+        var interpreter = new JinjaInterpreter(_source, _limits);
         var text = interpreter.Run(_program, scope);
         return new JinjaRenderResult(text, interpreter.GenerationSpans.ToList());
     }

@@ -5,15 +5,19 @@ internal sealed class TemplateSource
 {
     private readonly int[] _lineStarts;
 
-    public TemplateSource(string text)
+    public TemplateSource(string text, string? name = null)
     {
         Text = text;
+        Name = name;
         var starts = new List<int> { 0 };
         for (int i = 0; i < text.Length; i++) if (text[i] == '\n') starts.Add(i + 1);
         _lineStarts = starts.ToArray();
     }
 
     public string Text { get; }
+
+    /// <summary>Where the template came from (a file, or "FILE chat_template"), named in every error; null when unknown.</summary>
+    public string? Name { get; }
 
     public (int Line, int Column, string Excerpt) Locate(int offset)
     {
@@ -32,6 +36,6 @@ internal sealed class TemplateSource
     public TemplateException Error(string reason, int offset, Exception? inner = null)
     {
         var (line, col, excerpt) = Locate(offset);
-        return new TemplateException(reason, line, col, excerpt, inner);
+        return new TemplateException(reason, line, col, excerpt, inner, Name);
     }
 }

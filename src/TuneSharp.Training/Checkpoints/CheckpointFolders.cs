@@ -61,7 +61,8 @@ public static partial class CheckpointFolders
         foreach (var d in Directory.GetDirectories(outputDir))
         {
             var name = Path.GetFileName(d);
-            if (!name.StartsWith(".tmp-" + Prefix, StringComparison.Ordinal) && !name.StartsWith(".old-" + Prefix, StringComparison.Ordinal)) continue;
+            if (!name.StartsWith(".tmp-" + Prefix, StringComparison.Ordinal) && !name.StartsWith(".old-" + Prefix, StringComparison.Ordinal)
+                && !name.StartsWith(".trash-" + Prefix, StringComparison.Ordinal)) continue;
             var parts = name.Split('-');
             // .tmp-checkpoint-N-PID-GUID
             if (name.StartsWith(".tmp-", StringComparison.Ordinal) && parts.Length >= 5 && int.TryParse(parts[^2], out var pid) && pid != Environment.ProcessId && IsAlive(pid))
@@ -100,7 +101,7 @@ public static partial class CheckpointFolders
         int excess = sorted.Count - limit;
         for (int i = 0; i < excess; i++)
         {
-            Directory.Delete(sorted[i], recursive: true);
+            OutputFolder.DeleteAtomically(sorted[i]); // rename first: a kill mid-delete never leaves a half checkpoint-N
             deleted.Add(sorted[i]);
         }
         return deleted;

@@ -101,6 +101,8 @@ public static class ConfigBinder
             if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15)
             {
                 if (type == typeof(ulong) && d < 0) throw new FormatException($"'{v}' must not be negative");
+                if (type == typeof(int) && (d < int.MinValue || d > int.MaxValue))
+                    throw new FormatException($"'{v}' is too large (an integer in {int.MinValue}..{int.MaxValue} is expected)");
                 return System.Convert.ChangeType(d, type, CultureInfo.InvariantCulture);
             }
             throw new FormatException($"'{v}' is not an integer");

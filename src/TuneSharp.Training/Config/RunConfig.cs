@@ -49,6 +49,7 @@ public sealed class RunConfig
         var config = new RunConfig { SourcePath = sourceName };
         ConfigBinder.BindSections(config, root, sourceName);
         config.Normalize();
+        TrainingOptionsLimits.Validate(config, sourceName);
         return config;
     }
 

@@ -153,6 +153,7 @@ public sealed partial class SftTrainer
 
     private static void ValidateOptions(TrainingOptions o, bool hasEval)
     {
+        Config.TrainingOptionsLimits.Validate(o);
         void Need(bool ok, string message) { if (!ok) throw new TrainingSetupException(message); }
         Need(!string.IsNullOrWhiteSpace(o.OutputDir), "output_dir is empty");
         Need(o.PerDeviceTrainBatchSize > 0, $"per_device_train_batch_size must be ≥ 1 (got {o.PerDeviceTrainBatchSize})");
@@ -227,13 +228,58 @@ public sealed partial class SftTrainer
     private int[] EpochOrder(int epoch) =>
         Options.Shuffle ? SeededPermutation.Create(_train.Count, unchecked(Options.Seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 1)) : Enumerable.Range(0, _train.Count).ToArray();
 
-    /// <summary>Runs training to max_steps (or early stop / cancellation), resuming first when resume_from_checkpoint says so.</summary>
+    /// <summary>The output folder's lock when the caller already holds it (it then also covers files the caller writes); else Train takes its own.</summary>
+    public RunLock? OutputLock { get; set; }
+
+    /// <summary>
+    /// Runs training to max_steps (or early stop / cancellation), resuming first when resume_from_checkpoint says so.
+    /// Holds output_dir's <see cref="RunLock"/> throughout; removes leftovers of interrupted saves first; refuses a fresh
+    /// run into a folder with an earlier run unless overwrite_output_dir.
+    /// </summary>
+    /// <exception cref="RunLockedException">Another live training holds output_dir.</exception>
+    /// <exception cref="OutputWriteException">The disk filled up (or output became unwritable); completed checkpoints are kept.</exception>
     public TrainOutcome Train(CancellationToken cancellation = default)
     {
+        RunLock? own = null;
+        if (OutputLock is not { IsHeld: true } given || !string.Equals(given.Folder, Path.GetFullPath(Options.OutputDir), StringComparison.Ordinal))
+            own = RunLock.Acquire(Options.OutputDir);
+        try
+        {
+            if ((own ?? OutputLock)!.StaleNote is { } note) Progress.Line("notice: " + note);
+            return TrainLocked(cancellation);
+        }
+        catch (IOException e) when (OutputWriteException.IsDiskFull(e))
+        {
+            throw new OutputWriteException($"the disk holding output_dir '{Options.OutputDir}' is full ({e.Message}). Nothing already written was lost: "
+                + (_lastCheckpoint != null ? $"the last complete checkpoint is {_lastCheckpoint}" : "no checkpoint had been completed yet")
+                + " and the partial save was removed. Free some space, then run again with resume_from_checkpoint=true.", e);
+        }
+        finally { own?.Dispose(); }
+    }
+
+    private string? _lastCheckpoint;
+
+    private TrainOutcome TrainLocked(CancellationToken cancellation)
+    {
         var o = Options;
-        CheckpointFolders.CleanStaleTemporaries(o.OutputDir);
+        var removed = OutputFolder.RemoveTemporaries(o.OutputDir);
+        if (removed.Count > 0)
+            Progress.Line($"removed {removed.Count} leftover(s) of an interrupted save or rotation: {string.Join(", ", removed.Take(4))}{(removed.Count > 4 ? ", …" : "")}");
         string? resumeFrom = ResolveResume(o.ResumeFromCheckpoint);
-        if (resumeFrom != null) LoadCheckpoint(resumeFrom);
+        if (resumeFrom != null)
+        {
+            ResumeSettings.Require(resumeFrom, o);
+            LoadCheckpoint(resumeFrom);
+        }
+        else if (OutputFolder.DescribePreviousRun(o.OutputDir) is { } previous)
+        {
+            if (!o.OverwriteOutputDir)
+                throw new TrainingSetupException($"output_dir '{o.OutputDir}' already holds {previous} from an earlier run. Pass resume_from_checkpoint=true to continue it, "
+                    + "overwrite_output_dir=true to replace it, or choose another output_dir.");
+            Progress.Line($"overwrite_output_dir: removing {previous} from {o.OutputDir}");
+            OutputFolder.ClearPreviousRun(o.OutputDir);
+        }
+        _lastCheckpoint = resumeFrom;
 
         var metricsPath = Path.Combine(o.OutputDir, "metrics.jsonl");
         if (resumeFrom != null) TrimMetrics(metricsPath, State.GlobalStep);
@@ -319,6 +365,7 @@ public sealed partial class SftTrainer
                 _windowSeconds += window.Elapsed.TotalSeconds;
                 window.Restart();
                 lastCheckpoint = SaveCheckpoint();
+                _lastCheckpoint = lastCheckpoint;
             }
             if (stop)
             {
@@ -366,7 +413,8 @@ public sealed partial class SftTrainer
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
-                if (JsonNode.Parse(line) is JsonObject row && row["step"] is JsonValue v && v.TryGetValue<int>(out var s) && s > step) continue;
+                if (JsonNode.Parse(line) is JsonObject row && row["step"] is JsonValue v && v.TryGetValue<int>(out var s)
+                    && (s > step || (s == step && row.ContainsKey("train_runtime")))) continue; // the end-of-run summary is written again
             }
             catch (System.Text.Json.JsonException) { continue; } // a line cut by a kill
             keep.Add(line);
@@ -437,14 +485,18 @@ public sealed partial class SftTrainer
         }
 
         double norm = double.NaN;
+        string? collapse = null;
         if (finite)
         {
             norm = ClipGradients(o.MaxGradNorm);
             if (!double.IsFinite(norm)) finite = false;
+            else if (norm == 0 && IsUniformLoss(stepLoss))
+                collapse = $"loss {stepLoss:F4} equals ln(vocab_size {_model.Config.VocabSize}) with a zero gradient norm: the model predicts a uniform "
+                    + $"distribution and can no longer learn (it diverged; learning_rate {o.LearningRate:G3} is the usual cause)";
         }
-        if (!finite)
+        if (!finite || collapse != null)
         {
-            string what = double.IsFinite(stepLoss) ? $"gradient norm is {norm}" : $"loss is {stepLoss}";
+            string what = collapse ?? (double.IsFinite(stepLoss) ? $"gradient norm is {norm}" : $"loss is {stepLoss}");
             if (o.NanPolicy == "abort")
             {
                 _optimizer.ZeroGrad();
@@ -457,7 +509,20 @@ public sealed partial class SftTrainer
         }
         _optimizer.LearningRate = o.LearningRate * _schedule.Factor(step - 1);
         _optimizer.Step();
+        // A finite gradient can still give a non-finite update (huge learning rate, overflow in the moments): the weights are
+        // already changed, so no policy can skip it: stop and say so (the last checkpoint is intact).
+        foreach (var (name, p) in _params)
+            if (!double.IsFinite(GradClip.SumOfSquares(p.Value.Span)))
+                throw new TrainingDivergedException($"step {step}: the optimizer update made '{name}' non-finite (learning_rate {o.LearningRate:G3}); training stopped. "
+                    + "Lower learning_rate and resume from the last checkpoint or start again.", step);
         return (stepLoss, norm, tokens, false);
+    }
+
+    /// <summary>Mean cross-entropy of a uniform prediction is ln V; within 0.1% of it counts as "pinned there".</summary>
+    private bool IsUniformLoss(double loss)
+    {
+        double lnV = Math.Log(_model.Config.VocabSize);
+        return Math.Abs(loss - lnV) <= 1e-3 * lnV;
     }
 
     /// <summary>
@@ -555,11 +620,17 @@ public sealed partial class SftTrainer
         if (string.IsNullOrWhiteSpace(resume) || resume.Equals("false", StringComparison.OrdinalIgnoreCase)) return null;
         if (resume.Equals("true", StringComparison.OrdinalIgnoreCase))
         {
-            var latest = CheckpointFolders.Latest(Options.OutputDir, w => Progress.Line(w));
-            if (latest == null) Progress.Line($"resume_from_checkpoint=true but {Options.OutputDir} has no complete checkpoint; starting fresh");
-            return latest;
+            // Newest checkpoint that validates; each one skipped is named with its reason.
+            foreach (var (_, path) in CheckpointFolders.List(Options.OutputDir).Reverse())
+            {
+                var p = CheckpointValidator.Problem(path);
+                if (p == null) return path;
+                Progress.Line($"warning: skipping {Path.GetFileName(path)}: {p}; falling back to the previous checkpoint");
+            }
+            Progress.Line($"resume_from_checkpoint=true but {Options.OutputDir} has no usable checkpoint; starting fresh");
+            return null;
         }
-        var problem = CheckpointFolders.Problem(resume);
+        var problem = CheckpointValidator.Problem(resume);
         if (problem != null) throw new TrainingSetupException($"resume_from_checkpoint '{resume}' is not a usable checkpoint: {problem}");
         return resume;
     }
