@@ -114,4 +114,20 @@ public sealed class EvaluationReportTests
         Assert.Contains("--embedding-model", e.Message);
         Assert.Throws<EncoderLoadException>(() => new EvalConfig { Metrics = ["semscore"], Models = [("m", "x.jsonl")], EmbeddingModel = "/nonexistent" }.CreateOptions());
     }
+
+    [Fact]
+    public async Task ExampleConfigRuns()
+    {
+        // examples/evaluation/eval.yaml, with its output redirected to a temp folder.
+        var cfg = EvalConfig.Load(Path.Combine(TuneSharp.Testing.SharedAssets.RepoRoot, "examples", "evaluation", "eval.yaml"));
+        var outDir = Path.Combine(Path.GetTempPath(), "ts-example-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var report = await (cfg with { OutputDir = outDir }).RunAsync();
+            Assert.Equal(0.75, report.Models[1].Metrics["accuracy"], 12);
+            Assert.True(report.Models[1].Metrics["chrf++"] > report.Models[0].Metrics["chrf++"]);
+            Assert.True(File.Exists(Path.Combine(outDir, "metrics.png")));
+        }
+        finally { if (Directory.Exists(outDir)) Directory.Delete(outDir, true); }
+    }
 }
