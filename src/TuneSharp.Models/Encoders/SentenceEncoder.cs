@@ -81,6 +81,8 @@ public sealed class SentenceEncoder
     /// <summary>Token ids of one text with special tokens, truncated to <see cref="MaxSeqLength"/> keeping the specials (HF longest_first).</summary>
     public int[] Tokenize(string text)
     {
+        // sentence-transformers' Transformer.tokenize strips each text, then lowercases when do_lower_case is set.
+        text = text.Trim();
         if (DoLowerCase) text = text.ToLowerInvariant();
         var full = Tokenizer.Encode(text, addSpecialTokens: true);
         if (full.Length <= MaxSeqLength) return full;
