@@ -16,6 +16,9 @@ public sealed unsafe class MappedFileRegion : IDisposable
     {
         Path = path;
         var info = new FileInfo(path);
+        // FileInfo.Length of a symbolic link is the link's own size (lstat): Hugging Face hub caches store weights as
+        // links into blobs/, so measure the file the link finally points to.
+        if (info.LinkTarget != null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target;
         Length = info.Length;
         if (Length == 0) return; // an empty file cannot be mapped; nothing to view
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);

@@ -24,6 +24,19 @@ public sealed class SafeTensorsRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void OpensThroughASymbolicLink_AsHubCachesStoreWeights()
+    {
+        // huggingface_hub: snapshots/<rev>/model.safetensors → ../../blobs/<sha>.
+        var blob = PathOf("blob");
+        SafeTensorsWriter.Write(blob, [("w", "F32", new long[] { 2 }, (ReadOnlyMemory<byte>)RandomBytes(8, 3))]);
+        var link = PathOf("model.safetensors");
+        File.CreateSymbolicLink(link, blob);
+        using var file = SafeTensorsFile.Open(link);
+        Assert.Equal(new FileInfo(blob).Length, file.FileLength);
+        Assert.Equal(1, file.Count);
+    }
+
+    [Fact]
     public void EveryDTypeRoundTripsAsRawBytes()
     {
         // 8 elements fill whole bytes for every dtype, F4 (4 bits) and F6 (6 bits) included.
