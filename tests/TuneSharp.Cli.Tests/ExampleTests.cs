@@ -103,7 +103,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
         var (code, stdout, stderr) = Cli("data", "preview", "--data", SharedAssets.Require("datasets/alpaca-demo/alpaca_en_demo.json"),
             "--tokenizer", SharedAssets.Require("models/tinystories-656k"), "-n", "2");
         Assert.True(code == 0, stderr);
-        Assert.Contains("── row 1:", stdout);
+        Assert.Contains("alpaca_en_demo.json row 1:", stdout);
         Assert.Contains("[[", stdout);
         Assert.Contains("── 999 rows", stdout);
     }
@@ -138,7 +138,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
             var root = Path.Combine(SharedAssets.RepoRoot, "examples");
             var (code, _, err) = Cli("data", "augment", "-i", Path.Combine(root, "obfuscated-reviews/data/reviews.jsonl"), "-o", Path.Combine(dir, "a.jsonl"), "--copies", "2", "--seed", "7");
             Assert.True(code == 0, err);
-            Assert.Equal(24, File.ReadAllLines(Path.Combine(dir, "a.jsonl")).Length);
+            Assert.Equal(12 + 24, File.ReadAllLines(Path.Combine(dir, "a.jsonl")).Length); // originals kept by default
             (code, _, err) = Cli("data", "convert", "exam", "-i", Path.Combine(root, "trade-qa/data/exam.txt"), "-o", Path.Combine(dir, "e.jsonl"));
             Assert.True(code == 0, err);
             Assert.Equal(8, File.ReadAllLines(Path.Combine(dir, "e.jsonl")).Length);

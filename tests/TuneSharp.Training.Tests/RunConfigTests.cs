@@ -86,4 +86,15 @@ public sealed class RunConfigTests
         Assert.Contains("per_device_train_batch_size: 4", c.ToYaml());
         Assert.Contains("load_in_4bit: true", c.ToYaml());
     }
+
+    [Fact]
+    public void DatasetPathListsAndDataFilesPerSplit()
+    {
+        var c = RunConfig.Parse("dataset:\n  path: [a.parquet, \"data/*.parquet\"]\n  data_files:\n    train: [x.jsonl, y.jsonl]\n    test: z.jsonl\n  eval_split: test\n  instruction_template: \"### Human:\"\n", "cfg.yaml");
+        Assert.Equal(["a.parquet", "*.parquet"], c.Dataset.Path!.Split('\n').Select(Path.GetFileName));
+        Assert.Equal("x.jsonl\ny.jsonl", c.Dataset.DataFiles["train"]);
+        Assert.Equal("z.jsonl", c.Dataset.DataFiles["test"]);
+        Assert.Equal("test", c.Dataset.EvalSplit);
+        Assert.Equal("### Human:", c.Dataset.InstructionTemplate);
+    }
 }

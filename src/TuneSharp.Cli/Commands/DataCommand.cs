@@ -120,7 +120,7 @@ public static partial class DataCommand
             var tok = formatter.Tokenizer;
             bool asJson = p.GetValue(json);
             int n = Math.Max(0, p.GetValue(rows));
-            if (asJson && p.GetResult(rows) is null) n = 0; // --json alone: every row
+            if (asJson && p.GetResult(rows) is null or { Implicit: true }) n = 0; // --json alone: every row
             var coverage = new TokenizerCoverage(tok);
             void Warn(string w) => Console.Error.WriteLine("warning: " + w);
             long count = 0, tokens = 0, trained = 0, maxLen = 0, truncatedAway = 0, missing = 0;
