@@ -3,6 +3,7 @@ using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Nn.Lora;
 using TuneSharp.Tensors.Kernels;
+using TuneSharp.Tensors.Kernels.Quant;
 
 namespace TuneSharp.Nn;
 
@@ -29,15 +30,21 @@ public sealed class Linear : Module
 
     public Variable? Bias { get; set; }
 
-    public int InFeatures => QuantizedWeight?.Cols ?? Weight.Shape[1];
+    public int InFeatures => QuantizedWeight?.Cols ?? GgmlWeight?.Cols ?? Weight.Shape[1];
 
-    public int OutFeatures => QuantizedWeight?.Rows ?? Weight.Shape[0];
+    public int OutFeatures => QuantizedWeight?.Rows ?? GgmlWeight?.Rows ?? Weight.Shape[0];
 
     /// <summary>
     /// QLoRA: a frozen NF4 copy of the weight. When set, Forward uses it (dequantized inside GEMM packing) and
     /// <see cref="Weight"/> is not read (the quantizer replaces it with an empty placeholder to free memory).
     /// </summary>
     public Nf4Matrix? QuantizedWeight { get; set; }
+
+    /// <summary>
+    /// Inference on GGUF weights kept in their ggml type (Q8_0/Q4_0/Q4_K/Q5_K/Q6_K): when set, Forward multiplies by it
+    /// (<see cref="GgmlQuantMatrix"/>) instead of <see cref="Weight"/>. Frozen; no gradient flows through it.
+    /// </summary>
+    public GgmlQuantMatrix? GgmlWeight { get; set; }
 
     /// <summary>LoRA adapters on this layer by adapter name.</summary>
     public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
@@ -81,7 +88,9 @@ public sealed class Linear : Module
     public Variable Forward(ForwardContext ctx, Variable x)
     {
         var tape = ctx.Tape;
-        var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name) : tape.Linear(x, Weight, Bias, Name);
+        var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name)
+            : GgmlWeight is { } g ? tape.LinearGgml(x, g, Bias, Name)
+            : tape.Linear(x, Weight, Bias, Name);
         if (_adapters.Count == 0) return y;
         if (ctx.Adapters.Sequences is { } sequences)
         {

@@ -1,4 +1,5 @@
-// `tunesharp info`: what a model/tokenizer folder (or .gguf) holds — architecture, sizes, parameters, dtypes, vocab, special tokens, chat template.
+// `tunesharp info`: what a model/tokenizer folder (or .gguf) holds — architecture, sizes, parameters, dtypes, vocab, special tokens, chat template;
+// for a GGUF the ggml type of every tensor, and for a PEFT adapter folder its LoRA settings.
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using TuneSharp.Models;
@@ -14,14 +15,17 @@ public static class InfoCommand
         var model = new Option<string?>("--model", "-m") { Description = "Hugging Face model folder or a llama .gguf file" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (default: the model folder); alone, summarizes only the tokenizer" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter folder: rank, alpha, targets, tensors" };
         var cmd = new Command("info", "Summarize a model and its tokenizer: architecture, parameters, dtypes, vocabulary, special tokens, chat template");
-        foreach (var o in new Option[] { model, tokenizer, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, tokenizer, json, adapter }) cmd.Options.Add(o);
         cmd.SetAction(p => DataCommandSupport.Guard(() =>
         {
-            string? m = p.GetValue(model), t = p.GetValue(tokenizer);
-            if (m == null && t == null) throw new ArgumentException("give --model DIR|FILE.gguf and/or --tokenizer DIR");
+            string? m = p.GetValue(model), t = p.GetValue(tokenizer), ad = p.GetValue(adapter);
+            if (m == null && t == null && ad == null) throw new ArgumentException("give --model DIR|FILE.gguf, --tokenizer DIR and/or --adapter DIR");
             var info = new JsonObject();
-            if (m != null)
+            if (ad != null) info["adapter"] = AdapterInfo(ad);
+            if (m != null && File.Exists(m) && TuneSharp.Models.Loading.TokenizerFiles.IsGguf(m)) info["gguf"] = GgufInfo(m);
+            if (m != null && !(info["gguf"] is JsonObject g && (string?)g["type"] == "adapter"))
             {
                 if (!Directory.Exists(m) && !File.Exists(m)) throw new FileNotFoundException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
                 using var lm = CausalLM.FromPretrained(m);
@@ -64,6 +68,49 @@ public static class InfoCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>A GGUF's file type and the ggml type of every tensor (quantized files used to show as F32 after dequantization).</summary>
+    private static JsonObject GgufInfo(string path)
+    {
+        var f = TuneSharp.Tensors.IO.Gguf.GgufFile.Open(path);
+        var byType = f.Tensors.GroupBy(x => x.Type.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => KeyValuePair.Create(g.Key, (JsonNode?)g.Count()));
+        var tensors = new JsonObject(f.Tensors.Select(x => KeyValuePair.Create(x.Name, (JsonNode?)$"{x.Type} [{string.Join(", ", x.Dims)}]")));
+        return new JsonObject
+        {
+            ["architecture"] = f.GetString("general.architecture"),
+            ["type"] = f.GetString("general.type") ?? "model",
+            ["file_type"] = f.GetInt("general.file_type"),
+            ["tensors_by_type"] = new JsonObject(byType),
+            ["tensors"] = tensors,
+        };
+    }
+
+    private static JsonObject AdapterInfo(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: adapter folder not found");
+        var c = TuneSharp.Nn.Peft.PeftAdapter.ReadConfig(folder);
+        var weights = Path.Combine(folder, TuneSharp.Nn.Peft.PeftAdapter.WeightsFileName);
+        int count = 0;
+        long parameters = 0;
+        if (File.Exists(weights))
+        {
+            using var st = TuneSharp.Tensors.IO.SafeTensorsFile.Open(weights);
+            foreach (var n in st.Names) { count++; parameters += st.GetInfo(n).Shape.Aggregate(1L, (a, b) => a * b); }
+        }
+        return new JsonObject
+        {
+            ["path"] = Path.GetFullPath(folder),
+            ["base_model"] = c.BaseModelNameOrPath,
+            ["r"] = c.R,
+            ["lora_alpha"] = c.LoraAlpha,
+            ["use_rslora"] = c.UseRslora,
+            ["target_modules"] = c.TargetModulesRegex ?? string.Join(", ", c.TargetModules),
+            ["modules_to_save"] = string.Join(", ", c.ModulesToSave),
+            ["tensors"] = count,
+            ["parameters"] = parameters,
+        };
     }
 
     private static JsonObject Tok(Tokenizer tok, string path, ChatTemplate? template)

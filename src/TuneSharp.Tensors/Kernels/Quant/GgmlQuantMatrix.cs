@@ -1,0 +1,124 @@
+// A GGUF weight matrix kept in its ggml type (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) with y = x·Wᵀ computed from the quantized
+// bytes: activations quantized per block as ggml's CPU backend does (Q8_0 / Q8_K), integer block dots widened with
+// Vector256, scales applied in F32. Scalar twin: Reference/Quant/QuantMatMulReference. Resident bytes = the file's.
+using System.Runtime.Intrinsics;
+using TuneSharp.Tensors.IO.Gguf;
+using TuneSharp.Tensors.Kernels.Reference.Quant;
+
+namespace TuneSharp.Tensors.Kernels.Quant;
+
+public sealed class GgmlQuantMatrix
+{
+    private readonly byte[] _data;
+    private readonly int _rowBytes;
+
+    /// <summary>
+    /// <paramref name="data"/>: <paramref name="rows"/> (N, output features) rows of <paramref name="cols"/> (K, input
+    /// features) values in <paramref name="type"/>, as stored in a GGUF tensor of dims [K, N].
+    /// </summary>
+    public GgmlQuantMatrix(GgmlType type, int rows, int cols, byte[] data)
+    {
+        Type = type;
+        Rows = rows;
+        Cols = cols;
+        int blockBytes = QuantMatMulReference.BlockBytes(type); // throws for types without a quantized kernel
+        int bs = QuantMatMulReference.BlockValues(type);
+        if (cols % bs != 0) throw new ArgumentException($"{type}: {cols} columns is not a multiple of the block size {bs}");
+        _rowBytes = cols / bs * blockBytes;
+        if (data.LongLength != (long)_rowBytes * rows) throw new ArgumentException($"{type}: {data.LongLength} bytes for a ({rows}, {cols}) matrix, expected {(long)_rowBytes * rows}");
+        _data = data;
+    }
+
+    public GgmlType Type { get; }
+    public int Rows { get; }
+    public int Cols { get; }
+
+    /// <summary>Bytes held: the GGUF tensor's size.</summary>
+    public long ResidentBytes => _data.LongLength;
+
+    public bool IsKQuant => Type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+
+    /// <summary>y (M, N) = x (M, K) · Wᵀ with x quantized per block; rows of W split over the cores.</summary>
+    public void MatMulTransB(ReadOnlySpan<float> x, Span<float> y, int m)
+    {
+        if (x.Length != (long)m * Cols) throw new ArgumentException($"x has {x.Length} values, expected ({m}, {Cols})");
+        if (y.Length != (long)m * Rows) throw new ArgumentException($"y has {y.Length} values, expected ({m}, {Rows})");
+        var qx = new QuantMatMulReference.QuantizedRow[m];
+        var sums = new int[m][];
+        for (int i = 0; i < m; i++)
+        {
+            qx[i] = QuantMatMulReference.QuantizeActivations(x.Slice(i * Cols, Cols), IsKQuant);
+            // Σ of each 16 activation levels (ggml's bsums), for the min term of Q4_K/Q5_K.
+            var s = sums[i] = new int[Cols / 16];
+            for (int g = 0; g < s.Length; g++)
+                for (int j = 0; j < 16; j++) s[g] += qx[i].Q[g * 16 + j];
+        }
+        var result = new float[(long)m * Rows];
+        int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, Rows / 16));
+        Parallel.For(0, chunks, c =>
+        {
+            int n0 = (int)((long)Rows * c / chunks), n1 = (int)((long)Rows * (c + 1) / chunks);
+            RowsKernel(n0, n1, qx, sums, result, m);
+        });
+        result.CopyTo(y);
+    }
+
+    private void RowsKernel(int n0, int n1, QuantMatMulReference.QuantizedRow[] qx, int[][] sums, float[] y, int m)
+    {
+        int bs = QuantMatMulReference.BlockValues(Type), bytes = QuantMatMulReference.BlockBytes(Type), nb = Cols / bs;
+        Span<sbyte> levels = stackalloc sbyte[256];
+        Span<float> scale = stackalloc float[16];
+        Span<float> offset = stackalloc float[16];
+        Span<float> acc = stackalloc float[m];
+        for (int n = n0; n < n1; n++)
+        {
+            var row = _data.AsSpan(n * _rowBytes, _rowBytes);
+            acc.Clear();
+            for (int b = 0; b < nb; b++)
+            {
+                int sub = QuantMatMulReference.DecodeBlock(Type, row.Slice(b * bytes, bytes), levels, scale, offset);
+                int subLen = bs / sub;
+                for (int i = 0; i < m; i++)
+                {
+                    var q = qx[i].Q.AsSpan(b * bs, bs);
+                    float blockAcc = 0;
+                    for (int s = 0; s < sub; s++)
+                    {
+                        int isum = IntDot(levels.Slice(s * subLen, subLen), q.Slice(s * subLen, subLen));
+                        float term = scale[s] * isum;
+                        if (offset[s] != 0)
+                        {
+                            int g = (b * bs + s * subLen) / 16;
+                            int qsum = subLen == 32 ? sums[i][g] + sums[i][g + 1] : sums[i][g];
+                            term -= offset[s] * qsum;
+                        }
+                        blockAcc += term;
+                    }
+                    acc[i] += blockAcc * qx[i].D[b * bs / qx[i].BlockSize];
+                }
+            }
+            for (int i = 0; i < m; i++) y[(long)i * Rows + n] = acc[i];
+        }
+    }
+
+    /// <summary>Σ a·b of 16 or 32 int8 pairs (|a|, |b| ≤ 127 so products fit in int16) through Vector256 widening.</summary>
+    internal static int IntDot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)
+    {
+        if (Vector256.IsHardwareAccelerated && a.Length % 16 == 0)
+        {
+            var acc = Vector256<int>.Zero;
+            for (int i = 0; i < a.Length; i += 16)
+            {
+                var va = Vector256.WidenLower(Vector256.Create(Vector128.Create<sbyte>(a[i..]), Vector128<sbyte>.Zero));
+                var vb = Vector256.WidenLower(Vector256.Create(Vector128.Create<sbyte>(b[i..]), Vector128<sbyte>.Zero));
+                var p = va * vb;
+                var (lo, hi) = Vector256.Widen(p);
+                acc += lo + hi;
+            }
+            return Vector256.Sum(acc);
+        }
+        int s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i];
+        return s;
+    }
+}
