@@ -79,7 +79,7 @@ internal static class FuzzTargets
                 _ => { }, (_, path) =>
                 {
                     // Every case reads the header, vocabulary and model config; every third also loads and dequantizes the weights.
-                    var f = TuneSharp.Tokenizers.Gguf.GgufFile.Open(path);
+                    var f = TuneSharp.Tensors.IO.Gguf.GgufFile.Open(path);
                     Tokenizer.FromFile(path);
                     if (new FileInfo(path).Length % 3 == 0) CausalLM.FromPretrained(path).Dispose();
                     GC.KeepAlive(f);
