@@ -72,6 +72,13 @@ public sealed class ChatTemplate
     /// <summary>Loads tokenizer_config.json: chat_template as a string or a list of {name, template} ("default" unless named); bos/eos tokens as strings or {content}.</summary>
     public static ChatTemplate FromTokenizerConfig(string path, string? templateName = null)
     {
+        // System.Text.Json reports an undecodable string (a lone "\ud800" escape) only when it is read.
+        try { return FromTokenizerConfigCore(path, templateName); }
+        catch (InvalidOperationException e) { throw new TokenizerFormatException($"a JSON string cannot be decoded ({e.Message}); the file is damaged", path, null, e); }
+    }
+
+    private static ChatTemplate FromTokenizerConfigCore(string path, string? templateName)
+    {
         if (!File.Exists(path)) throw new TokenizerFormatException("tokenizer_config.json not found", path);
         using (var doc = ParseConfig(path))
         {

@@ -80,7 +80,7 @@ public sealed class Tokenizer
         if (path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || IsGguf(path))
             throw new TokenizerFormatException("a GGUF file's vocabulary is read by TuneSharp.Models.Loading.TokenizerFiles.FromFile (the tokenizer layer does not read GGUF containers)", path);
         using var doc = TokenizerConfig.ParseFile(path);
-        return FromJson(new JsonNode(doc.RootElement, "$", path));
+        return FromJsonChecked(new JsonNode(doc.RootElement, "$", path));
     }
 
     /// <summary>Loads a folder holding tokenizer.json and (optionally) tokenizer_config.json, as transformers' AutoTokenizer.</summary>
@@ -103,7 +103,17 @@ public sealed class Tokenizer
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 }); }
         catch (JsonException e) { throw new TokenizerFormatException($"invalid JSON: {e.Message}", sourceName, "$", e); }
-        using (doc) return FromJson(new JsonNode(doc.RootElement, "$", sourceName));
+        using (doc) return FromJsonChecked(new JsonNode(doc.RootElement, "$", sourceName));
+    }
+
+    /// <summary>System.Text.Json reports a string it cannot decode (a lone "\ud800" escape) only when read: name the file instead of crashing.</summary>
+    private static Tokenizer FromJsonChecked(JsonNode root)
+    {
+        try { return FromJson(root); }
+        catch (InvalidOperationException e)
+        {
+            throw new TokenizerFormatException($"a JSON string cannot be decoded ({e.Message}); the file is damaged", root.File, null, e);
+        }
     }
 
     private static Tokenizer FromJson(JsonNode root)

@@ -34,6 +34,7 @@ public sealed class TokenizerConfig
     {
         try
         {
+            if (TuneSharp.Text.Utf8Check.FindInvalid(path) is { } bad) throw new TokenizerFormatException(TuneSharp.Text.Utf8Check.Describe(bad), path);
             using var fs = File.OpenRead(path);
             return JsonDocument.Parse(fs, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 256 });
         }

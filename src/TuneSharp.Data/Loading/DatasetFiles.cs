@@ -59,6 +59,9 @@ public static class DatasetFiles
     {
         if (!File.Exists(path)) throw new DataFormatException("file not found", path);
         if (format == DatasetFileFormat.Auto) format = Detect(path);
+        // Invalid UTF-8 in a text format would be replaced by U+FFFD silently (issue 14); refuse it with its position instead.
+        if (format is not (DatasetFileFormat.Parquet or DatasetFileFormat.Arrow) && TuneSharp.Text.Utf8Check.FindInvalid(path) is { } bad)
+            throw new DataFormatException(TuneSharp.Text.Utf8Check.Describe(bad), path, bad.Line);
         return format switch
         {
             DatasetFileFormat.Json => JsonLoader.Load(path),

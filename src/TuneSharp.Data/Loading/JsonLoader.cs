@@ -9,10 +9,11 @@ internal static class JsonLoader
     public static IReadOnlyList<JsonObject> Load(string path)
     {
         JsonNode? root;
-        var bytes = File.ReadAllBytes(path);
+        ReadOnlyMemory<byte> bytes = File.ReadAllBytes(path);
+        if (bytes.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..]; // a UTF-8 BOM is allowed (Notepad writes one)
         try
         {
-            root = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+            root = JsonNode.Parse(bytes.Span, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {

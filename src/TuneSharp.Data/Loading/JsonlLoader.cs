@@ -19,7 +19,7 @@ internal static class JsonlLoader
             JsonNode? node;
             try
             {
-                node = JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+                node = JsonNode.Parse(line, documentOptions: new JsonDocumentOptions { MaxDepth = 256, AllowDuplicateProperties = false });
             }
             catch (JsonException e)
             {

@@ -79,7 +79,9 @@ public static class PeftAdapter
     }
 
     /// <summary>Reads adapter_config.json; unsupported settings (DoRA, rank/alpha patterns, fan_in_fan_out, non-LORA types) throw naming the key.</summary>
-    public static LoraConfig ReadConfig(string folder)
+    public static LoraConfig ReadConfig(string folder) => AdapterFormatException.Wrap(folder, () => ReadConfigCore(folder));
+
+    private static LoraConfig ReadConfigCore(string folder)
     {
         string path = Path.Combine(folder, ConfigFileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"PEFT adapter: '{path}' not found (an adapter folder holds {ConfigFileName} and {WeightsFileName})", path);
@@ -134,7 +136,7 @@ public static class PeftAdapter
         IEnumerable<(string Name, Embedding Layer)>? embeddings = null, string adapterName = AdapterSelection.DefaultName)
     {
         var config = ReadConfig(folder);
-        var model = LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings, adapterName);
+        var model = AdapterFormatException.Wrap(folder, () => LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings, adapterName));
         try { LoadWeights(folder, model); }
         catch
         {
@@ -159,7 +161,9 @@ public static class PeftAdapter
     /// Copies adapter_model.safetensors into an injected model's parameters. Every file key must name a parameter of
     /// the model and every adapter parameter must be present, with equal shapes; dtype F32/BF16/F16 (widened).
     /// </summary>
-    public static void LoadWeights(string folder, LoraModel model)
+    public static void LoadWeights(string folder, LoraModel model) => AdapterFormatException.Wrap(folder, () => { LoadWeightsCore(folder, model); return 0; });
+
+    private static void LoadWeightsCore(string folder, LoraModel model)
     {
         string path = Path.Combine(folder, WeightsFileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"PEFT adapter: '{path}' not found", path);

@@ -17,6 +17,11 @@ internal static class YamlTree
         {
             throw new ConfigException($"{source}: line {e.Start.Line}, column {e.Start.Column}: invalid YAML: {e.Message}", e);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // YamlDotNet reports some malformed input from its internals (unsupported events, scanner state).
+            throw new ConfigException($"{source}: invalid YAML ({e.Message}); check indentation, quotes and brackets", e);
+        }
         if (stream.Documents.Count == 0) return new YamlMappingNode();
         return stream.Documents[0].RootNode switch
         {

@@ -169,7 +169,7 @@ public sealed partial class SftTrainer
         if (_lora != null)
         {
             try { PeftAdapter.LoadWeights(folder, _lora); }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { throw new TrainingSetupException($"{folder}: {e.Message}"); }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or AdapterFormatException) { throw new TrainingSetupException($"{folder}: {e.Message}"); }
             return;
         }
         var path = Path.Combine(folder, TrainerCheckpoint.FullModelFile);

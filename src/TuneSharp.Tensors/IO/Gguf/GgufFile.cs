@@ -86,6 +86,8 @@ public sealed class GgufFile
     {
         ulong n = r.ReadUInt64();
         if (n > int.MaxValue) throw new GgufFormatException($"string length {n} is too large", path);
+        // Lengths are checked against the bytes left before allocating (a flipped length byte asked for 2 GB).
+        if (n > (ulong)Remaining(r)) throw new GgufFormatException($"string length {n} runs past the end of the file ({Remaining(r)} bytes left): truncated or damaged", path);
         var bytes = r.ReadBytes((int)n);
         if (bytes.Length != (int)n) throw new EndOfStreamException();
         return Encoding.UTF8.GetString(bytes);
@@ -114,6 +116,15 @@ public sealed class GgufFile
         var et = (GgufValueType)r.ReadUInt32();
         ulong n = r.ReadUInt64();
         if (n > 100_000_000) throw new GgufFormatException($"array length {n} is too large", path);
+        int minElement = et switch
+        {
+            GgufValueType.UInt8 or GgufValueType.Int8 or GgufValueType.Bool => 1,
+            GgufValueType.UInt16 or GgufValueType.Int16 => 2,
+            GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32 => 4,
+            _ => 8, // 64-bit values, and strings / arrays start with a 64-bit length
+        };
+        if (n * (ulong)minElement > (ulong)Remaining(r))
+            throw new GgufFormatException($"array of {n} elements runs past the end of the file ({Remaining(r)} bytes left): truncated or damaged", path);
         int count = (int)n;
         Array arr = et switch
         {
@@ -134,6 +145,8 @@ public sealed class GgufFile
         };
         return new GgufValue(GgufValueType.Array, arr, et);
     }
+
+    private static long Remaining(BinaryReader r) => r.BaseStream.Length - r.BaseStream.Position;
 
     private static T[] Fill<T>(int n, Func<T> read)
     {
