@@ -90,12 +90,11 @@ public static class GenerateCommand
                     ? gen.EncodeChat([new Dictionary<string, object?> { ["role"] = "user", ["content"] = prompt }])
                     : gen.Encode(prompt!);
             }
-            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
             GenerationResult r;
             if (json)
             {
                 r = gen.Generate(ids, options);
-                stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["prompt_ids"] = r.PromptIds,
                     ["generated_ids"] = r.GeneratedIds,
@@ -104,6 +103,8 @@ public static class GenerateCommand
             }
             else
             {
+                // Streamed pieces are valid UTF-8 only as bytes written straight to the process's stdout.
+                using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
                 r = gen.Generate(ids, options, s => stdout.Write(s));
                 stdout.WriteLine();
             }
