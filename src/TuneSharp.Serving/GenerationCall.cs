@@ -22,6 +22,9 @@ public sealed record GenerationCall
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
 
+    /// <summary>vLLM extension ignore_eos: generate max_tokens regardless of EOS (benchmarks).</summary>
+    public bool IgnoreEos { get; init; }
+
     /// <summary>"json_object", "json_schema" or null (free text).</summary>
     public string? Format { get; init; }
     public JsonElement? Schema { get; init; }
@@ -31,6 +34,7 @@ public sealed record GenerationCall
         Prompts.Select(p => new SequenceRequest(p, Options)
         {
             TopLogprobs = TopLogprobs,
+            IgnoreEos = IgnoreEos,
             CancellationToken = ct,
             Constraint = Format switch
             {
@@ -43,10 +47,11 @@ public sealed record GenerationCall
     public static GenerationCall Parse(JsonElement root, bool chat, ServingEngine engine)
     {
         try { return ParseChecked(root, chat, engine); }
-        catch (InvalidOperationException e) when (e.Source == "System.Text.Json")
+        catch (Exception e) when (e is not (OpenAiException or InvalidRequestException or OutOfMemoryException))
         {
-            // e.g. a string holding a lone UTF-16 surrogate escape ("\ud800").
-            throw Bad($"a string in the request cannot be read: {e.Message}", null);
+            // Everything parsing touches comes from the request (a lone UTF-16 surrogate escape that cannot become a
+            // string, text the tokenizer or template rejects): a client error, not a server fault.
+            throw Bad($"the request cannot be processed: {e.Message}", null);
         }
     }
 
@@ -108,7 +113,7 @@ public sealed record GenerationCall
         return new GenerationCall
         {
             Chat = chat, Model = model, Adapter = adapter, Prompts = prompts, Options = options, TopLogprobs = top,
-            Stream = stream, IncludeUsage = usage, Format = format, Schema = schema,
+            Stream = stream, IncludeUsage = usage, Format = format, Schema = schema, IgnoreEos = Bool(root, "ignore_eos") ?? false,
         };
     }
 
@@ -211,7 +216,9 @@ public sealed record GenerationCall
         switch (type)
         {
             case "text": return (null, null);
-            case "json_object": return ("json_object", null);
+            case "json_object":
+                CheckExpressible(JsonConstraint.JsonObject(engine.Tokenizer));
+                return ("json_object", null);
             case "json_schema":
                 if (!rf.TryGetProperty("json_schema", out var js) || js.ValueKind != JsonValueKind.Object)
                     throw Bad("response_format json_schema needs a json_schema object with a schema", "response_format");
@@ -219,11 +226,17 @@ public sealed record GenerationCall
                     throw Bad("response_format.json_schema.schema must be a JSON Schema object", "response_format");
                 var clone = schema.Clone();
                 // Compile once now so a bad schema is a 400 before anything is queued.
-                JsonConstraint.FromSchema(engine.Tokenizer, clone);
+                CheckExpressible(JsonConstraint.FromSchema(engine.Tokenizer, clone));
                 return ("json_schema", clone);
             default:
                 throw Bad($"response_format.type '{type}' is not one of text, json_object, json_schema", "response_format");
         }
+    }
+
+    private static void CheckExpressible(JsonConstraint c)
+    {
+        if (!c.CanBegin())
+            throw Bad("this model's tokenizer cannot write the start of the requested JSON value (e.g. it has no '{' token); response_format needs a tokenizer with byte fallback or JSON punctuation", "response_format");
     }
 
     internal static string? Str(JsonElement o, string name, string? param = null)

@@ -38,6 +38,8 @@ public sealed class ServerMetrics
         Counter(sb, "tunesharp_sequences_completed_total", "Sequences that finished (stop or length).", s.CompletedSequences);
         Counter(sb, "tunesharp_sequences_cancelled_total", "Sequences cancelled (client disconnected or timed out).", s.CancelledSequences);
         Counter(sb, "tunesharp_decode_steps_total", "Batched decode steps run.", s.DecodeSteps);
+        Counter(sb, "tunesharp_decode_tokens_total", "Tokens produced by batched decode steps.", s.DecodeTokens);
+        sb.Append(CultureInfo.InvariantCulture, $"# HELP tunesharp_decode_seconds_total Time spent in decode steps.\n# TYPE tunesharp_decode_seconds_total counter\ntunesharp_decode_seconds_total {s.DecodeTime.TotalSeconds}\n");
         Gauge(sb, "tunesharp_queue_depth", "Requests waiting for a KV row.", s.QueueDepth);
         Gauge(sb, "tunesharp_running_sequences", "Sequences holding a KV row.", s.ActiveSequences);
         Gauge(sb, "tunesharp_free_slots", "KV rows free for new sequences.", s.FreeSlots);

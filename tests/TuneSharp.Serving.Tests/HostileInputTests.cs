@@ -43,7 +43,7 @@ public sealed class HostileInputTests(ServerFixture f)
             Chat(""","response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"$ref":"http://evil/x"}}}"""),
             Chat(""","response_format":"json" """),
             new string('[', 5000) + new string(']', 5000),
-            $$"""{"model":"{{m}}","messages":[{"role":"user","content":"{{new string('x', 3000)}}"}]}""",
+            $$"""{"model":"{{m}}","messages":[{"role":"user","content":"{{string.Join(' ', Enumerable.Repeat("dog", 3000))}}"}]}""",
         };
         foreach (var j in json) yield return () => Post("v1/chat/completions", ServerFixture.Json(j));
         var comp = new[]
@@ -93,6 +93,7 @@ public sealed class HostileInputTests(ServerFixture f)
     public async Task ThousandHostileRequests_All4xx_ServerKeepsServing()
     {
         var cases = Cases().ToList();
+        using var http = new HttpClient { BaseAddress = f.Server.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
         var statuses = new List<(int Case, int Status)>();
         using var gate = new SemaphoreSlim(16);
         var tasks = new List<Task>();
@@ -106,8 +107,12 @@ public sealed class HostileInputTests(ServerFixture f)
                 try
                 {
                     using var req = cases[c]();
-                    using var resp = await f.Http.SendAsync(req);
+                    using var resp = await http.SendAsync(req);
                     lock (statuses) statuses.Add((c, (int)resp.StatusCode));
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    lock (statuses) statuses.Add((c, e is TaskCanceledException ? -1 : -2));
                 }
                 finally { gate.Release(); }
             }));
@@ -116,13 +121,13 @@ public sealed class HostileInputTests(ServerFixture f)
         await Task.WhenAll(tasks);
         var lorisStatus = await Task.WhenAll(loris);
         var bad = statuses.Where(s => s.Status is < 400 or >= 500).ToList();
-        Assert.True(bad.Count == 0, "non-4xx answers: " + string.Join("; ", bad.Take(10).Select(b => $"case {b.Case}: {b.Status}")));
+        Assert.True(bad.Count == 0, "non-4xx answers (−1 timeout, −2 connection error): " + string.Join("; ", bad.DistinctBy(b => b.Case).Take(10).Select(b => $"case {b.Case}: {b.Status}")));
         Assert.All(lorisStatus, s => Assert.True(s is 408 or 499 or 400, $"slow-loris answer {s}"));
         Assert.Contains(413, statuses.Select(s => s.Status));
         Assert.Contains(401, statuses.Select(s => s.Status));
         Assert.Contains(404, statuses.Select(s => s.Status));
 
-        var c = (await f.Chat().CompleteChatAsync([new UserChatMessage("still there?")], new ChatCompletionOptions { Temperature = 0f, MaxOutputTokenCount = 10 })).Value;
-        Assert.Equal(f.GenerateChat("still there?", 10).Text, c.Content[0].Text);
+        var ok = (await f.Chat().CompleteChatAsync([new UserChatMessage("still there?")], new ChatCompletionOptions { Temperature = 0f, MaxOutputTokenCount = 10 })).Value;
+        Assert.Equal(f.GenerateChat("still there?", 10).Text, ok.Content[0].Text);
     }
 }

@@ -37,7 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Engine = new ServingEngine(LoadTinyStories(), new SchedulerOptions { MaxBatch = 8, MaxContext = 256, QueueCapacity = 64 }, "tinystories");
+        Engine = new ServingEngine(LoadTinyStories(), new SchedulerOptions { MaxBatch = 8, MaxContext = 1024, QueueCapacity = 64 }, "tinystories");
         Server = new OpenAiServer(Engine, new ServerOptions
         {
             Host = "127.0.0.1",

@@ -41,10 +41,38 @@ public sealed class JsonConstraint
         if (_allowed.Length != logits.Length) _allowed = new bool[logits.Length];
         Array.Clear(_allowed);
         int count = 0;
-        Walk(_texts.Root, _states, ref count);
+        if (_states.Count == 1 && FreeText(_states[0]) is int room)
+        {
+            // Inside a string most of the vocabulary is valid: plain tokens by length, the few others one by one
+            // (a trie walk would visit every node).
+            foreach (var id in _texts.Plain)
+                if (id < _allowed.Length && _texts.Texts[id]!.Length <= room) { _allowed[id] = true; count++; }
+            foreach (var id in _texts.Structural)
+                if (id < _allowed.Length && Allows(id)) { _allowed[id] = true; count++; }
+        }
+        else Walk(_texts.Root, _states, ref count);
         for (int i = 0; i < logits.Length; i++)
             if (!_allowed[i]) logits[i] = float.NegativeInfinity;
         return count;
+    }
+
+    /// <summary>Characters a free-text state still takes (string content or a key of an any-key object), or null.</summary>
+    private static int? FreeText(JsonMatcher.State s) => s.Stack.Top switch
+    {
+        JsonMatcher.Str { Esc: 0 } str => str.MaxLen - str.Len,
+        JsonMatcher.Obj { Phase: JsonMatcher.ObjPhase.Key } o when o.Schema.AnyObject || o.Schema.Additional != null => int.MaxValue,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Whether the vocabulary can write the first non-blank character of the value at all (a tokenizer without '{',
+    /// e.g. a small story model's, cannot produce JSON objects).
+    /// </summary>
+    public bool CanBegin()
+    {
+        for (int id = 0; id < _texts.Texts.Length; id++)
+            if (_texts.Texts[id] is { } t && t.Trim().Length > 0 && Allows(id)) return true;
+        return false;
     }
 
     private void Walk(TokenTexts.TrieNode node, List<JsonMatcher.State> states, ref int count)

@@ -36,6 +36,8 @@ internal sealed class TokenTexts
             catch (ArgumentException) { continue; }
             if (text.Length == 0 || text.Contains('\uFFFD')) continue;
             Texts[id] = text;
+            // Free text (string content, any-object keys) takes a token whole unless it holds a quote, a backslash or a control character.
+            (text.Any(ch => ch is '"' or '\\' || ch < ' ') ? Structural : Plain).Add(id);
             var node = Root;
             foreach (var c in text) node = node.Child(c);
             (node.Ids ??= []).Add(id);
@@ -45,6 +47,12 @@ internal sealed class TokenTexts
     public static TokenTexts For(Tokenizer tokenizer) => Cache.GetValue(tokenizer, t => new TokenTexts(t));
 
     public string?[] Texts { get; }
+
+    /// <summary>Tokens with no quote, backslash or control character: always valid inside a string (length permitting).</summary>
+    public List<int> Plain { get; } = [];
+
+    /// <summary>Every other token with a text.</summary>
+    public List<int> Structural { get; } = [];
 
     public TrieNode Root { get; } = new();
 

@@ -31,7 +31,7 @@ public sealed class BatchScheduler : IDisposable
     private volatile bool _stopping;
     private int _queued;
     private string[] _adapterNames;
-    private long _promptTokens, _generatedTokens, _completed, _cancelled, _steps;
+    private long _promptTokens, _generatedTokens, _completed, _cancelled, _steps, _decodeTokens, _decodeTicks;
 
     public BatchScheduler(Generator generator, SchedulerOptions? options = null)
     {
@@ -73,6 +73,12 @@ public sealed class BatchScheduler : IDisposable
     public long CancelledSequences => Interlocked.Read(ref _cancelled);
 
     public long DecodeSteps => Interlocked.Read(ref _steps);
+
+    /// <summary>Tokens produced by batched decode steps (first tokens come from prefill and are not counted).</summary>
+    public long DecodeTokens => Interlocked.Read(ref _decodeTokens);
+
+    /// <summary>Wall time spent in decode steps (forward + sampling), the denominator of decode tokens/s.</summary>
+    public TimeSpan DecodeTime => TimeSpan.FromTicks(Interlocked.Read(ref _decodeTicks) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
 
     /// <summary>Names of the loaded adapters (a snapshot).</summary>
     public IReadOnlyList<string> AdapterNames => Volatile.Read(ref _adapterNames);
@@ -204,20 +210,27 @@ public sealed class BatchScheduler : IDisposable
             Interlocked.Decrement(ref _queued);
             var req = p.Request;
             if (req.CancellationToken.IsCancellationRequested) { p.Cancel(); Interlocked.Increment(ref _cancelled); continue; }
-            var live = new Live(p, _gen, _gen.StopIds(req.Options));
+            var live = new Live(p, _gen, req.IgnoreEos ? [.. req.Options.StopTokenIds] : _gen.StopIds(req.Options));
             try { CheckAdapter(req.Options.Adapter); }
             catch (InvalidRequestException e) { p.Fail(e); continue; }
             if (req.Options.MaxNewTokens == 0) { live.Finish(FinishReason.Length); live.Complete(); continue; }
             var prompt = req.PromptIds.ToArray();
             Interlocked.Add(ref _promptTokens, prompt.Length);
-            using (var solo = _model.CreateCache(1, prompt.Length))
+            try
             {
+                using var solo = _model.CreateCache(1, prompt.Length);
                 var first = _logits.AsSpan(0, vocab);
                 _model.Forward(solo, prompt, default, first, adapters: AdapterSelection.Single(req.Options.Adapter));
-                int row = _rows.Count;
-                _cache.CopyRowFrom(solo, 0, row);
+                _cache.CopyRowFrom(solo, 0, _rows.Count);
                 live.TimeToFirstToken = p.Clock.Elapsed;
                 Sample(live, first);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // This request alone fails (its row is left free); the running batch is untouched.
+                _cache.ResetRow(_rows.Count);
+                p.Fail(e);
+                continue;
             }
             if (live.IsFinished) { _cache.ResetRow(_rows.Count); live.Complete(); Interlocked.Increment(ref _completed); continue; }
             _rows.Add(live);
@@ -247,9 +260,12 @@ public sealed class BatchScheduler : IDisposable
         for (int i = 0; i < n; i++) { ids[i] = _rows[i].LastId; names[i] = _rows[i].Adapter; }
         var sel = names.All(x => x == names[0]) ? AdapterSelection.Single(names[0]) : AdapterSelection.PerSequence(names);
         var logits = _logits.AsSpan(0, n * vocab);
+        long t0 = Stopwatch.GetTimestamp();
         _model.Forward(_cache, ids, default, logits, adapters: sel);
         Interlocked.Increment(ref _steps);
         for (int i = 0; i < n; i++) Sample(_rows[i], logits.Slice(i * vocab, vocab));
+        Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - t0);
+        Interlocked.Add(ref _decodeTokens, n);
         for (int i = n - 1; i >= 0; i--)
             if (_rows[i].IsFinished)
             {
@@ -280,8 +296,8 @@ public sealed class BatchScheduler : IDisposable
         var o = r.Request.Options;
         if (r.Request.Constraint is { } c && c.Mask(logits) == 0)
         {
-            // Nothing in the vocabulary can continue the JSON: end rather than emit an invalid token.
-            r.Finish(FinishReason.Stop);
+            // Nothing in the vocabulary can continue the JSON: end, reported as truncated ("length"), never as a valid stop.
+            r.Finish(FinishReason.Length);
             r.Emit(-1, null, null);
             return;
         }
@@ -320,10 +336,13 @@ public sealed class BatchScheduler : IDisposable
         if (topN > 0)
         {
             var idx = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).Take(topN).ToArray();
-            for (int j = 0; j < idx.Length; j++) top[j] = new TokenLogprob(idx[j], logits[idx[j]] - lse);
+            for (int j = 0; j < idx.Length; j++) top[j] = new TokenLogprob(idx[j], Finite(logits[idx[j]] - lse));
         }
-        return (logits[chosen] - lse, top);
+        return (Finite(logits[chosen] - lse), top);
     }
+
+    /// <summary>Masked tokens have logprob −∞, which JSON cannot carry; OpenAI-compatible servers report −9999.</summary>
+    private static float Finite(float lp) => float.IsNegativeInfinity(lp) ? -9999f : lp;
 
     /// <summary>A queued request with its output channel and completion.</summary>
     private sealed class Pending(SequenceRequest request)
