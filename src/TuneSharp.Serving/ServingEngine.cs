@@ -21,14 +21,18 @@ public sealed class ServingEngine : IDisposable
         Embedder = embedder;
     }
 
-    /// <summary>Loads an HF folder or .gguf file and the given PEFT adapters (name → folder), unmerged.</summary>
-    public static ServingEngine Load(string modelPath, IReadOnlyList<KeyValuePair<string, string>>? adapters = null, SchedulerOptions? scheduler = null, string? modelName = null)
+    /// <summary>
+    /// Loads an HF folder or .gguf file and the given PEFT adapters (name → folder), unmerged, plus an optional
+    /// sentence-transformers folder for /v1/embeddings.
+    /// </summary>
+    public static ServingEngine Load(string modelPath, IReadOnlyList<KeyValuePair<string, string>>? adapters = null, SchedulerOptions? scheduler = null, string? modelName = null,
+        string? embeddingModel = null)
     {
         var gen = Generator.FromPretrained(modelPath);
         try
         {
             foreach (var (name, dir) in adapters ?? []) gen.LoadAdapter(dir, name);
-            return new ServingEngine(gen, scheduler, modelName);
+            return new ServingEngine(gen, scheduler, modelName, embeddingModel is null ? null : TextEmbedder.Load(embeddingModel));
         }
         catch
         {

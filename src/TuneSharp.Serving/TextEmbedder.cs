@@ -2,12 +2,20 @@
 namespace TuneSharp.Serving;
 
 /// <summary>
-/// Wraps any sentence encoder (e.g. the evaluation layer's sentence-transformers encoder:
-/// <c>new TextEmbedder(name, enc.Dimension, t =&gt; enc.Encode(t), s =&gt; enc.Tokenize(s).Length)</c>).
+/// Wraps a sentence encoder: <see cref="FromSentenceEncoder"/> for sentence-transformers folders, or delegates
+/// for any other embedding function.
 /// Decoder-only models have none, and /v1/embeddings answers 400.
 /// </summary>
 public sealed class TextEmbedder(string name, int dimension, Func<IReadOnlyList<string>, float[][]> embed, Func<string, int> countTokens)
 {
+    /// <summary>A sentence-transformers model (as SentenceTransformer.encode: pooling, optional normalisation).</summary>
+    public static TextEmbedder FromSentenceEncoder(Models.Encoders.SentenceEncoder encoder, string name) =>
+        new(name, encoder.Dimension, texts => encoder.Encode(texts), text => encoder.Tokenize(text).Length);
+
+    /// <summary>Loads a sentence-transformers folder; the served name is the folder's name.</summary>
+    public static TextEmbedder Load(string folder) =>
+        FromSentenceEncoder(Models.Encoders.SentenceEncoder.FromFolder(folder), Path.GetFileName(folder.TrimEnd('/', '\\')));
+
     public string Name { get; } = name;
 
     public int Dimension { get; } = dimension;

@@ -25,11 +25,12 @@ public static class ServeCommand
         var maxContext = new Option<int>("--max-context") { Description = "Prompt + completion tokens per request", DefaultValueFactory = _ => 2048 };
         var queue = new Option<int>("--max-queue") { Description = "Requests waiting for a slot before 429", DefaultValueFactory = _ => 64 };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 above)", DefaultValueFactory = _ => 1 << 20 };
+        var embedding = new Option<string?>("--embedding-model") { Description = "sentence-transformers folder served on /v1/embeddings (under its folder name)" };
         var timeout = new Option<int>("--request-timeout") { Description = "Seconds one generation request may take", DefaultValueFactory = _ => 600 };
         var command = new Command("serve", "Serve a model and its LoRA adapters over the OpenAI API (chat, completions, streaming, JSON schema)");
-        foreach (var o in new Option[] { model, adapter, host, port, apiKey, adminKey, name, maxBatch, maxContext, queue, maxBody, timeout })
+        foreach (var o in new Option[] { model, adapter, embedding, host, port, apiKey, adminKey, name, maxBatch, maxContext, queue, maxBody, timeout })
             command.Options.Add(o);
-        command.SetAction(p => Run(p.GetValue(model)!, p.GetValue(adapter) ?? [], p.GetValue(name), new ServerOptions
+        command.SetAction(p => Run(p.GetValue(model)!, p.GetValue(adapter) ?? [], p.GetValue(name), p.GetValue(embedding), new ServerOptions
         {
             Host = p.GetValue(host)!,
             Port = p.GetValue(port),
@@ -43,7 +44,7 @@ public static class ServeCommand
         return command;
     }
 
-    private static int Run(string modelPath, string[] adapterSpecs, string? name, ServerOptions options)
+    private static int Run(string modelPath, string[] adapterSpecs, string? name, string? embeddingModel, ServerOptions options)
     {
         try
         {
@@ -55,12 +56,12 @@ public static class ServeCommand
                     ? KeyValuePair.Create(spec[..eq], spec[(eq + 1)..])
                     : KeyValuePair.Create(Path.GetFileName(spec.TrimEnd('/', '\\')), spec);
             }).ToList();
-            using var engine = ServingEngine.Load(modelPath, adapters, options.Scheduler, name);
+            using var engine = ServingEngine.Load(modelPath, adapters, options.Scheduler, name, embeddingModel);
             var server = new OpenAiServer(engine, options);
             server.StartAsync().GetAwaiter().GetResult();
             if (!OpenAiServer.IsLoopback(options.Host) && options.ApiKey is null)
                 Console.Error.WriteLine($"tunesharp serve: warning: listening on {options.Host} without --api-key; anyone who can reach it can use the model");
-            Console.Error.WriteLine($"tunesharp serve: {engine.ModelName} on {server.BaseAddress}v1 (models: {string.Join(", ", engine.ServedModels())}; batch {options.Scheduler.MaxBatch}, context {engine.Scheduler.MaxContext}). Ctrl-C stops.");
+            Console.Error.WriteLine($"tunesharp serve: {engine.ModelName} on {server.BaseAddress}v1 (models: {string.Join(", ", engine.ServedModels())}{(engine.Embedder is { } emb ? $"; embeddings: {emb.Name}" : "")}; batch {options.Scheduler.MaxBatch}, context {engine.Scheduler.MaxContext}). Ctrl-C stops.");
             server.WaitForShutdownAsync().GetAwaiter().GetResult();
             Console.Error.WriteLine("tunesharp serve: stopping; finishing running requests");
             server.StopAsync().GetAwaiter().GetResult();
