@@ -78,8 +78,13 @@ public sealed class JsonConstraint
     private void Walk(TokenTexts.TrieNode node, List<JsonMatcher.State> states, ref int count)
     {
         if (node.Children == null) return;
+        // Between values only whitespace and JSON punctuation/value starts can follow: skip other characters without
+        // running the matcher (most of a large vocabulary's first characters).
+        bool structural = states.TrueForAll(s => s.Stack.Top is JsonMatcher.ValueStart or JsonMatcher.Root or JsonMatcher.Arr
+            or JsonMatcher.Obj { Phase: not JsonMatcher.ObjPhase.Key });
         foreach (var (c, child) in node.Children)
         {
+            if (structural && !MayStartOrSeparate(c)) continue;
             var next = JsonMatcher.Feed(states, c);
             if (next.Count == 0) continue;
             if (child.Ids != null)
@@ -88,6 +93,9 @@ public sealed class JsonConstraint
             Walk(child, next, ref count);
         }
     }
+
+    private static bool MayStartOrSeparate(char c) =>
+        c is ' ' or '\n' or '\r' or '\t' or '{' or '}' or '[' or ']' or ',' or ':' or '"' or '-' or (>= '0' and <= '9') or 't' or 'f' or 'n';
 
     /// <summary>Whether the token's text keeps the JSON valid.</summary>
     public bool Allows(int id)
