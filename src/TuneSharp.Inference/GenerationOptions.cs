@@ -30,6 +30,12 @@ public sealed record GenerationOptions
     /// </summary>
     public float RepetitionPenalty { get; init; } = 1f;
 
+    /// <summary>OpenAI presence_penalty: subtracted once from the logit of every token generated so far (−2..2, 0 = off).</summary>
+    public float PresencePenalty { get; init; }
+
+    /// <summary>OpenAI frequency_penalty: subtracted from a token's logit once per time it was generated (−2..2, 0 = off).</summary>
+    public float FrequencyPenalty { get; init; }
+
     /// <summary>Sampling seed; null draws a random one. Ignored for greedy decoding.</summary>
     public int? Seed { get; init; }
 
@@ -58,6 +64,8 @@ public sealed record GenerationOptions
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top_p must be in (0, 1], got {TopP}");
         if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min_p must be in [0, 1], got {MinP}");
         if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"repetition_penalty must be a finite number > 0, got {RepetitionPenalty}");
+        if (!(PresencePenalty >= -2 && PresencePenalty <= 2)) throw new ArgumentException($"presence_penalty must be in [-2, 2], got {PresencePenalty}");
+        if (!(FrequencyPenalty >= -2 && FrequencyPenalty <= 2)) throw new ArgumentException($"frequency_penalty must be in [-2, 2], got {FrequencyPenalty}");
         foreach (var s in StopStrings)
             if (string.IsNullOrEmpty(s)) throw new ArgumentException("stop strings must not be empty");
     }

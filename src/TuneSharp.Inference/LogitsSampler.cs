@@ -77,6 +77,17 @@ public sealed class LogitsSampler
         return idx[keep - 1];
     }
 
+    /// <summary>
+    /// OpenAI presence/frequency penalties (as vLLM): logit[j] −= count[j]·frequency + (count[j] &gt; 0)·presence, where
+    /// count holds how often each token was generated (the prompt does not count).
+    /// </summary>
+    public static void ApplyPenalties(Span<float> logits, IReadOnlyDictionary<int, int> generatedCounts, float presence, float frequency)
+    {
+        if (presence == 0 && frequency == 0) return;
+        foreach (var (id, count) in generatedCounts)
+            if ((uint)id < (uint)logits.Length && count > 0) logits[id] -= count * frequency + presence;
+    }
+
     public static int ArgMax(ReadOnlySpan<float> x)
     {
         int best = 0;

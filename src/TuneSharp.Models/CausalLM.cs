@@ -200,7 +200,7 @@ public sealed partial class CausalLM : Module, IDisposable
     public KvCache CreateCache(int batch, int capacity) => new(Config, batch, capacity);
 
     /// <summary>
-    /// Generation step: feeds T new tokens per row — ids (B·T) row-major, B = cache.Batch — through the one forward
+    /// Generation step: feeds T new tokens per row — ids (B·T) row-major, B = cache.ActiveRows — through the one forward
     /// with the cache (see <see cref="CausalLMInput.ForCache"/>), and writes the logits of each row's last token,
     /// (B, V), or with <paramref name="allPositions"/> every token's, (B·T, V). <paramref name="adapters"/> picks
     /// the LoRA adapter per row (default: the "default" adapter where present).
@@ -209,8 +209,8 @@ public sealed partial class CausalLM : Module, IDisposable
         bool allPositions = false, AdapterSelection? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        int bsz = cache.Batch, n = ids.Length;
-        if (n == 0 || n % bsz != 0) throw new ArgumentException($"{n} ids cannot be split into the cache's {bsz} rows");
+        int bsz = cache.ActiveRows, n = ids.Length;
+        if (n == 0 || n % bsz != 0) throw new ArgumentException($"{n} ids cannot be split into the cache's {bsz} active rows");
         int t = n / bsz, rowsOut = allPositions ? n : bsz, c = Config.HiddenSize;
         if (logits.Length != (long)rowsOut * Config.VocabSize) throw new ArgumentException($"logits span has {logits.Length} floats, need {rowsOut}·{Config.VocabSize}");
         CheckIds(ids);

@@ -58,7 +58,7 @@ public sealed class CausalLMInput : IDisposable
     }
 
     /// <summary>
-    /// T new tokens per row of <paramref name="cache"/> — ids (B·T) row-major — with an optional 0/1 mask (B·T) marking
+    /// T new tokens per active row of <paramref name="cache"/> (B = <see cref="KvCache.ActiveRows"/>) — ids (B·T) row-major — with an optional 0/1 mask (B·T) marking
     /// padding (left padding for a batched prefill; finished rows during decode). New real tokens of row b get
     /// positions NextPosition[b], +1, … (padding: 1, as HF generate). Marks the new slots in the cache's key mask and
     /// advances NextPosition; the forward writes the keys/values and advances <see cref="KvCache.Length"/>.
@@ -66,8 +66,8 @@ public sealed class CausalLMInput : IDisposable
     public static CausalLMInput ForCache(KvCache cache, ReadOnlyMemory<int> inputIds, ReadOnlySpan<int> attentionMask = default)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        int bsz = cache.Batch, n = inputIds.Length;
-        if (n == 0 || n % bsz != 0) throw new ArgumentException($"{n} ids cannot be split into the cache's {bsz} rows");
+        int bsz = cache.ActiveRows, n = inputIds.Length;
+        if (n == 0 || n % bsz != 0) throw new ArgumentException($"{n} ids cannot be split into the cache's {bsz} active rows");
         int t = n / bsz, len = cache.Length;
         if (len + t > cache.Capacity) throw new InvalidOperationException($"KV cache full: {len} + {t} tokens > capacity {cache.Capacity}");
         if (!attentionMask.IsEmpty && attentionMask.Length != n) throw new ArgumentException($"attention mask has {attentionMask.Length} entries, ids {n}");

@@ -102,7 +102,7 @@ public sealed class SelfAttention : Module
             ctx.Done(kr);
             ctx.Done(v);
             var shape = Shape(input.Batch, input.SeqLen, cache.Length + input.SeqLen, cache.Capacity, cache.Length);
-            a = tape.Attention(qr, cache.Keys[Layer], cache.Values[Layer], shape, cache.KeyMask, $"{Name}");
+            a = tape.Attention(qr, cache.ActiveKeys(Layer), cache.ActiveValues(Layer), shape, cache.ActiveKeyMask, $"{Name}");
             ctx.Done(qr);
         }
         else
