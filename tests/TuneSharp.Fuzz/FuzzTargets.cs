@@ -80,7 +80,7 @@ internal static class FuzzTargets
                 {
                     // Every case reads the header, vocabulary and model config; every third also loads and dequantizes the weights.
                     var f = TuneSharp.Tensors.IO.Gguf.GgufFile.Open(path);
-                    Tokenizer.FromFile(path);
+                    TuneSharp.Models.Loading.TokenizerFiles.FromFile(path);
                     if (new FileInfo(path).Length % 3 == 0) CausalLM.FromPretrained(path).Dispose();
                     GC.KeepAlive(f);
                 }),

@@ -91,7 +91,7 @@ public sealed class PeftAdapterTests : IDisposable
         PeftAdapter.Save(_dir, lora);
         // A model without q_proj.
         var other = TinyModel().Where(m => !m.Name.EndsWith("q_proj")).ToList();
-        var e = Assert.Throws<ArgumentException>(() => PeftAdapter.Load(_dir, other));
+        var e = Assert.Throws<AdapterFormatException>(() => PeftAdapter.Load(_dir, other));
         Assert.Contains("'q_proj' matches no linear layer", e.Message);
         // Wrong shapes (rank 3 model, rank 2 file).
         var r3 = LoraModel.Inject(TinyModel(), new LoraConfig { R = 3, LoraAlpha = 4, TargetModules = ["q_proj"] });
