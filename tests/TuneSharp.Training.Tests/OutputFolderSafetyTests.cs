@@ -184,7 +184,7 @@ public sealed class OutputFolderSafetyTests
             File.WriteAllText(Path.Combine(dir, ".metrics.jsonl.0123456789abcdef0123456789abcdef.tmp"), "partial");
             var (t, log) = Logged(TrainerTestUtil.Options(dir));
             t.Train();
-            Assert.Empty(Directory.GetDirectories(dir).Select(Path.GetFileName).Where(n => n!.StartsWith('.')));
+            Assert.DoesNotContain(Directory.GetDirectories(dir).Select(Path.GetFileName), n => n!.StartsWith('.'));
             Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
             Assert.Contains("removed 5 leftover", log.ToString(), StringComparison.Ordinal);
         }
