@@ -30,6 +30,9 @@ public abstract class TrainingObjective
     /// </summary>
     public abstract Variable Loss(Tape tape, IReadOnlyList<int> rows, out long tokens);
 
+    /// <summary>Called after the micro-batch's backward and tape reset: release what <see cref="Loss"/> kept alive for backward.</summary>
+    public virtual void AfterBackward() { }
+
     /// <summary>Mean loss (and metrics prefixed eval_) over the evaluation rows with no gradient and dropout off.</summary>
     public virtual (double Loss, JsonObject Metrics) Evaluate(int batchSize) => throw new InvalidOperationException("no evaluation data");
 

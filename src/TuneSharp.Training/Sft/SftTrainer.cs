@@ -503,6 +503,7 @@ public sealed partial class SftTrainer
             if (finite) tape.Backward(loss, 1f / nMicro);
             tape.Reset();
             input?.Dispose();
+            _objective?.AfterBackward();
             stepLoss += l / (double)nMicro;
             if (!finite) break;
         }
