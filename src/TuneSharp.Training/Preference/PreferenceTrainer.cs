@@ -18,7 +18,7 @@ namespace TuneSharp.Training.Preference;
 /// rewards/margins, logps/chosen, logps/rejected, logits/chosen, logits/rejected, and nll_loss, log_odds_ratio,
 /// log_odds_chosen for ORPO (nll_loss for SimPO).
 /// </summary>
-public sealed class PreferenceTrainer
+public sealed class PreferenceTrainer : IDisposable
 {
     private readonly SftTrainer _trainer;
     private readonly PreferenceObjective _objective;
@@ -47,6 +47,23 @@ public sealed class PreferenceTrainer
         if (evalData != null) Check(evalData, "eval", collator, model.Config.VocabSize);
         _objective = new PreferenceObjective(model, referenceModel, Settings, collator, trainData, evalData, options.PrecomputeRefLogProbs, options.PerDeviceTrainBatchSize);
         _trainer = new SftTrainer(model, tokenizerDir, options, _objective, lora);
+        _reference = referenceModel;
+    }
+
+    private readonly CausalLM? _reference;
+
+    /// <summary>Dispose the reference model with this trainer (set when the trainer's creator loaded it for it).</summary>
+    public bool OwnsReference { get; init; }
+
+    /// <summary>
+    /// The SFT trainer running this objective: the same loop, optimizer, schedule, checkpoints and resume, so run
+    /// drivers (CLI, FineTuneRun) treat both methods alike.
+    /// </summary>
+    public SftTrainer Trainer => _trainer;
+
+    public void Dispose()
+    {
+        if (OwnsReference) _reference?.Dispose();
     }
 
     /// <summary>Every pair needs token ids in the vocabulary and, after truncation, at least one scored answer token on each side.</summary>
