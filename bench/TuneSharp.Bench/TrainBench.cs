@@ -1,5 +1,7 @@
 // `train` mode: LoRA SFT tokens/s (r 8, alpha 16, q/k/v/o/gate/up/down, batch 4 × seq 256, AdamW) vs a PyTorch
 // reference (bench/python/train_bench.py) on identical shapes, plus QLoRA resident base-weight bytes vs BF16.
+// --method dpo: LoRA DPO (sigmoid) steps instead — 2 pairs × (128 prompt + 128 answer tokens) per step, policy
+// forward/backward plus the reference forward with adapters off — against the same DPO loop in plain torch.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -20,7 +22,7 @@ namespace TuneSharp.Bench;
 /// is VmHWM, reset per config through /proc/self/clear_refs. PyTorch runs in a child /usr/bin/python3 with
 /// torch.set_num_threads(N) and OPENBLAS_CORETYPE chosen by a 1024³ matmul probe among Zen/SkylakeX/Cooperlake/Haswell
 /// (Debian's torch uses OpenBLAS, which misdetects this EPYC). Options: --steps N (3), --warmup N (1), --threads N (2),
-/// --configs a.json,b.json, --python PATH, --coretype NAME, --no-python, --no-qlora, --json.
+/// --configs a.json,b.json, --python PATH, --coretype NAME, --no-python, --no-qlora, --json, --method sft|dpo.
 /// </summary>
 [BenchMode("train")]
 public static class TrainBench
@@ -35,6 +37,8 @@ public static class TrainBench
         int warmup = int.Parse(BenchUtil.Option(args, "--warmup") ?? "1", CultureInfo.InvariantCulture);
         int threads = int.Parse(BenchUtil.Option(args, "--threads") ?? "2", CultureInfo.InvariantCulture);
         string python = BenchUtil.Option(args, "--python") ?? "/usr/bin/python3";
+        string method = (BenchUtil.Option(args, "--method") ?? "sft").ToLowerInvariant();
+        if (method is not ("sft" or "dpo")) throw new ArgumentException($"--method {method}: sft or dpo");
         bool noPython = BenchUtil.HasFlag(args, "--no-python");
         var configs = (BenchUtil.Option(args, "--configs") ?? string.Join(",", DefaultConfigs())).Split(',', StringSplitOptions.RemoveEmptyEntries);
         KernelPool.Threads = threads;
@@ -47,17 +51,17 @@ public static class TrainBench
         {
             var config = ModelConfig.Load(cfgPath);
             string name = Path.GetFileName(cfgPath) == "config.json" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(cfgPath)))! : Path.GetFileNameWithoutExtension(cfgPath);
-            var ours = MeasureOurs(config, steps, warmup);
-            Dictionary<string, JsonElement>? torch = noPython ? null : RunPython(python, script, cfgPath, steps, warmup, threads, core);
+            var ours = MeasureOurs(config, steps, warmup, method);
+            Dictionary<string, JsonElement>? torch = noPython ? null : RunPython(python, script, cfgPath, steps, warmup, threads, core, method);
             double tTok = torch != null ? torch["tokens_per_s"].GetDouble() : double.NaN;
             double tRss = torch != null ? torch["peak_rss_mb"].GetDouble() : double.NaN;
             double ratio = ours.TokensPerS / tTok;
             if (json)
-                Console.WriteLine(BenchUtil.JsonLine(("mode", "train"), ("model", name), ("batch", Batch), ("seq", Seq), ("threads", threads),
+                Console.WriteLine(BenchUtil.JsonLine(("mode", "train"), ("method", method), ("model", name), ("batch", Batch), ("seq", Seq), ("threads", threads),
                     ("tunesharp_tokens_per_s", ours.TokensPerS), ("torch_tokens_per_s", tTok), ("ratio", ratio),
                     ("tunesharp_peak_rss_mb", ours.PeakRssMb), ("torch_peak_rss_mb", tRss), ("openblas_coretype", core), ("trainable_params", ours.Trainable)));
             else
-                Console.WriteLine($"train {name,-14} B={Batch} T={Seq} {threads} threads | TuneSharp {ours.TokensPerS,8:F0} tok/s (peak RSS {ours.PeakRssMb,6:F0} MB) | "
+                Console.WriteLine($"train{(method == "sft" ? "" : "-" + method)} {name,-14} B={Batch} T={Seq} {threads} threads | TuneSharp {ours.TokensPerS,8:F0} tok/s (peak RSS {ours.PeakRssMb,6:F0} MB) | "
                     + $"PyTorch {tTok,8:F0} tok/s (peak RSS {tRss,6:F0} MB, OPENBLAS_CORETYPE={core}) | ratio {ratio:F2}× (target ≥ 2×) | {ours.Trainable:N0} LoRA params");
         }
 
@@ -106,7 +110,7 @@ public static class TrainBench
 
     private sealed record Ours(double TokensPerS, double PeakRssMb, long Trainable);
 
-    private static Ours MeasureOurs(ModelConfig config, int steps, int warmup)
+    private static Ours MeasureOurs(ModelConfig config, int steps, int warmup, string method)
     {
         ResetPeakRss();
         using var model = CausalLM.CreateRandom(config, DType.F32, seed: 0);
@@ -121,7 +125,20 @@ public static class TrainBench
                 OutputDir = dir, PerDeviceTrainBatchSize = Batch, MaxSteps = warmup + steps, LearningRate = 1e-4, LrSchedulerType = "constant",
                 MaxSeqLength = Seq, Shuffle = false, LoggingSteps = 1, SaveStrategy = "no", ReportTo = [], MaxGradNorm = 1.0, Optim = "adamw_torch",
             };
-            var trainer = new SftTrainer(model, null, options, data, null, lora) { Progress = new TuneSharp.Training.Tracking.ConsoleProgress(TextWriter.Null) };
+            SftTrainer trainer;
+            if (method == "dpo")
+            {
+                // Batch rows of Seq tokens per step as for SFT: Batch/2 pairs, each prompt + chosen and prompt + rejected.
+                int half = Seq / 2;
+                int[] Ids(int n) => Enumerable.Range(0, n).Select(_ => rng.Next(config.VocabSize)).ToArray();
+                var pairs = Enumerable.Range(0, Batch / 2 * (warmup + steps)).Select(_ => new TuneSharp.Training.Preference.PreferencePair(Ids(half), Ids(half), Ids(half))).ToList();
+                options.Method = "dpo";
+                options.PerDeviceTrainBatchSize = Batch / 2;
+                options.MaxPromptLength = half;
+                trainer = new TuneSharp.Training.Preference.PreferenceTrainer(model, null, options, pairs, null, lora).Trainer;
+            }
+            else trainer = new SftTrainer(model, null, options, data, null, lora);
+            trainer.Progress = new TuneSharp.Training.Tracking.ConsoleProgress(TextWriter.Null);
             var stamps = new List<double>();
             var clock = Stopwatch.StartNew();
             trainer.Logged += e => { if (e.ContainsKey("loss")) stamps.Add(clock.Elapsed.TotalSeconds); };
@@ -165,10 +182,10 @@ public static class TrainBench
         return best;
     }
 
-    private static Dictionary<string, JsonElement>? RunPython(string python, string script, string config, int steps, int warmup, int threads, string? core) =>
+    private static Dictionary<string, JsonElement>? RunPython(string python, string script, string config, int steps, int warmup, int threads, string? core, string method) =>
         Python(python, script, ["--config", config, "--batch", Batch.ToString(CultureInfo.InvariantCulture), "--seq", Seq.ToString(CultureInfo.InvariantCulture),
             "--steps", steps.ToString(CultureInfo.InvariantCulture), "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
-            "--threads", threads.ToString(CultureInfo.InvariantCulture), "--r", "8", "--alpha", "16", "--targets", string.Join(",", Targets)], core, threads);
+            "--threads", threads.ToString(CultureInfo.InvariantCulture), "--r", "8", "--alpha", "16", "--targets", string.Join(",", Targets), "--method", method], core, threads);
 
     private static Dictionary<string, JsonElement>? Python(string python, string script, string[] args, string? core, int threads)
     {

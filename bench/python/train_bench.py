@@ -1,12 +1,18 @@
 # PyTorch reference for `bench train`: LoRA SFT steps (plain torch LoRA, PEFT semantics) on a random-initialised
 # Llama-architecture model from an HF config.json; prints one JSON line (tokens_per_s, peak_rss_mb, …).
 # Mirrors transformers' LlamaForCausalLM (RMSNorm, RoPE, GQA, SwiGLU) and PEFT LoRA: y = xWᵀ + (alpha/r)·B(A(x)).
+# --method dpo: TRL-style DPO (sigmoid, beta 0.1) steps on batch/2 pairs of (seq/2 prompt + seq/2 answer) tokens: one
+# policy forward over chosen + rejected rows, per-token log-probs by log_softmax + gather (TRL selective_log_softmax),
+# the reference forward with LoRA switched off under no_grad (TRL's null_ref_context for PEFT models).
 # Run: OPENBLAS_CORETYPE=SkylakeX /usr/bin/python3 train_bench.py --config cfg.json --batch 4 --seq 256 --steps 3
 import argparse, json, math, resource, time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+LORA_OFF = [False]  # PEFT disable_adapter for the DPO reference forward
 
 
 class LoraLinear(nn.Module):
@@ -22,7 +28,7 @@ class LoraLinear(nn.Module):
 
     def forward(self, x):
         y = F.linear(x, self.weight)
-        if self.r > 0:
+        if self.r > 0 and not LORA_OFF[0]:
             y = y + F.linear(F.linear(x, self.lora_A), self.lora_B) * self.scaling
         return y
 
@@ -89,6 +95,26 @@ class Model(nn.Module):
         self.lm_head = self.embed_tokens if c.get("tie_word_embeddings") else nn.Parameter(torch.randn(c["vocab_size"], c["hidden_size"]) * 0.02, requires_grad=False)
 
     def loss(self, ids, labels):
+        logits = self.logits(ids)
+        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
+
+    def dpo_loss(self, ids, prompt_len, beta=0.1):
+        """ids (2P, T): chosen rows then rejected rows; answer tokens from prompt_len on."""
+        def seq_logps(logits):
+            lp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+            return lp[:, prompt_len - 1:].sum(-1)
+        P = ids.shape[0] // 2
+        pol = seq_logps(self.logits(ids))
+        with torch.no_grad():
+            LORA_OFF[0] = True
+            try:
+                ref = seq_logps(self.logits(ids))
+            finally:
+                LORA_OFF[0] = False
+        x = (pol[:P] - pol[P:]) - (ref[:P] - ref[P:])
+        return -F.logsigmoid(beta * x).mean()
+
+    def logits(self, ids):
         B, T = ids.shape
         hs = self.layers[0].hs
         inv = 1.0 / (self.c.get("rope_theta", 10000.0) ** (torch.arange(0, hs, 2).float() / hs))
@@ -99,8 +125,7 @@ class Model(nn.Module):
         x = F.embedding(ids, self.embed_tokens)
         for layer in self.layers:
             x = layer(x, cos, sin, mask)
-        logits = F.linear(self.norm(x), self.lm_head)
-        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
+        return F.linear(self.norm(x), self.lm_head)
 
 
 def peak_rss_mb():
@@ -125,6 +150,7 @@ def main():
     ap.add_argument("--r", type=int, default=8)
     ap.add_argument("--alpha", type=float, default=16)
     ap.add_argument("--targets", default="q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj")
+    ap.add_argument("--method", default="sft", choices=["sft", "dpo"])
     ap.add_argument("--probe", action="store_true", help="time a 1024^3 fp32 matmul (GFLOP/s) to choose OPENBLAS_CORETYPE")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -145,7 +171,7 @@ def main():
     losses, times = [], []
     for step in range(a.warmup + a.steps):
         t = time.perf_counter()
-        loss = model.loss(ids, ids)
+        loss = model.dpo_loss(ids, a.seq // 2) if a.method == "dpo" else model.loss(ids, ids)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()

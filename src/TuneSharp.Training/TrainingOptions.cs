@@ -100,4 +100,36 @@ public sealed class TrainingOptions
 
     /// <summary>Number of worker threads for kernels (0 = all cores).</summary>
     public int Threads { get; set; }
+
+    // ---- Preference tuning (TRL DPOConfig / ORPOConfig / CPOConfig names; used when Method is not "sft") ----
+
+    /// <summary>sft (default), dpo, orpo or simpo.</summary>
+    public string Method { get; set; } = "sft";
+
+    /// <summary>DPO loss_type: sigmoid (default), ipo or hinge.</summary>
+    public string LossType { get; set; } = "sigmoid";
+
+    /// <summary>DPO β (KL strength), ORPO λ, SimPO β (TRL's beta; default 0.1).</summary>
+    public double Beta { get; set; } = 0.1;
+
+    /// <summary>Conservative DPO / SimPO label smoothing ε (0 = off).</summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>SimPO target reward margin γ (CPOConfig simpo_gamma).</summary>
+    public double SimpoGamma { get; set; } = 0.5;
+
+    /// <summary>SimPO NLL weight on the chosen answers (CPOConfig cpo_alpha); unset = 0 (pure SimPO).</summary>
+    public double? CpoAlpha { get; set; }
+
+    /// <summary>Prompt tokens kept (the last ones) before prompt + answer are joined (TRL max_prompt_length).</summary>
+    public int? MaxPromptLength { get; set; } = 512;
+
+    /// <summary>Answer tokens kept (the first ones) (TRL max_completion_length); unset = no limit.</summary>
+    public int? MaxCompletionLength { get; set; }
+
+    /// <summary>keep_end (default) or keep_start: which end of prompt + answer survives max_seq_length (TRL max_length).</summary>
+    public string TruncationMode { get; set; } = "keep_end";
+
+    /// <summary>DPO: compute the reference log-probs once over the data before training (TRL precompute_ref_log_probs).</summary>
+    public bool PrecomputeRefLogProbs { get; set; }
 }

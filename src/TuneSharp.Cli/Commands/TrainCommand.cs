@@ -32,7 +32,7 @@ public static class TrainCommand
         ("--model", "model.name_or_path", "Model folder (config.json + safetensors) or .gguf file"),
         ("--data", "dataset.path", "Training data file (JSONL/JSON/CSV…)"),
         ("--eval-data", "dataset.eval_path", "Evaluation data file"),
-        ("--data-format", "dataset.format", "tokenized (input_ids/labels), alpaca, chat, completion, text, custom"),
+        ("--data-format", "dataset.format", "tokenized (input_ids/labels; with --method dpo|orpo|simpo: prompt_ids/chosen_ids/rejected_ids), alpaca, chat, completion, text, custom"),
         ("--test-size", "dataset.test_size", "Hold out this fraction (or count) of the training data for evaluation"),
         ("--tokenizer", "tokenizer.path", "Tokenizer folder when it differs from the model folder"),
         ("--lora-r", "lora.r", "LoRA rank r"),
@@ -207,6 +207,9 @@ public static class TrainCommand
 
             string modelDir = Directory.Exists(config.Model.NameOrPath) ? config.Model.NameOrPath : Path.GetDirectoryName(Path.GetFullPath(config.Model.NameOrPath))!;
             string tokDir = config.Tokenizer.Path ?? modelDir;
+            // Preference methods (training.method dpo|orpo|simpo) run on the same trainer with their own data and objective.
+            if (TuneSharp.Training.Preference.PreferenceSetup.IsPreference(t))
+                return (model, TuneSharp.Training.Preference.PreferenceSetup.Create(config, model, lora, tokDir, new ModelLoadOptions { DType = dtype }).Trainer);
             var (train, eval) = LoadData(config, tokDir, model.Config.VocabSize);
             var trainer = new SftTrainer(model, tokDir, t, train, eval, lora);
             return (model, trainer);

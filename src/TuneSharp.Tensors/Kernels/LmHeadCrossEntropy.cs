@@ -12,7 +12,7 @@ namespace TuneSharp.Tensors.Kernels;
 /// dhidden = dlogits·W, dW += dlogitsᵀ·hidden. Labels are already shifted by the caller (label i scores hidden row i).
 /// Rows with label −100 are skipped entirely (no GEMM work) and get dhidden = 0.
 /// </summary>
-public static unsafe class LmHeadCrossEntropy
+public static unsafe partial class LmHeadCrossEntropy
 {
     /// <summary>The label that marks a token as not counted (PyTorch / transformers ignore_index).</summary>
     public const int IgnoreIndex = -100;
@@ -61,21 +61,21 @@ public static unsafe class LmHeadCrossEntropy
     public static LmHeadCrossEntropyResult Forward(ReadOnlySpan<float> hidden, ReadOnlySpan<float> weight, ReadOnlySpan<int> labels,
         int n, int c, int v, float softCap = 0, int chunkRows = 0)
     {
-        fixed (float* w = weight) return Run(hidden, w, weight.Length, DType.F32, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false);
+        fixed (float* w = weight) return Run(hidden, w, weight.Length, DType.F32, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false, default, default, default);
     }
 
     /// <summary>Loss sum and counted tokens with a BF16 weight (V, C).</summary>
     public static LmHeadCrossEntropyResult Forward(ReadOnlySpan<float> hidden, ReadOnlySpan<BFloat16> weight, ReadOnlySpan<int> labels,
         int n, int c, int v, float softCap = 0, int chunkRows = 0)
     {
-        fixed (BFloat16* w = weight) return Run(hidden, w, weight.Length, DType.BF16, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false);
+        fixed (BFloat16* w = weight) return Run(hidden, w, weight.Length, DType.BF16, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false, default, default, default);
     }
 
     /// <summary>Loss sum and counted tokens with an F16 weight (V, C).</summary>
     public static LmHeadCrossEntropyResult Forward(ReadOnlySpan<float> hidden, ReadOnlySpan<Half> weight, ReadOnlySpan<int> labels,
         int n, int c, int v, float softCap = 0, int chunkRows = 0)
     {
-        fixed (Half* w = weight) return Run(hidden, w, weight.Length, DType.F16, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false);
+        fixed (Half* w = weight) return Run(hidden, w, weight.Length, DType.F16, labels, default, default, n, c, v, 0, softCap, chunkRows, backward: false, default, default, default);
     }
 
     // ---------------------------------------------------------------- training (forward + backward)
@@ -87,21 +87,21 @@ public static unsafe class LmHeadCrossEntropy
     public static LmHeadCrossEntropyResult ForwardBackward(ReadOnlySpan<float> hidden, ReadOnlySpan<float> weight, ReadOnlySpan<int> labels,
         Span<float> dHidden, Span<float> dWeight, int n, int c, int v, float gradScale, float softCap = 0, int chunkRows = 0)
     {
-        fixed (float* w = weight) return Run(hidden, w, weight.Length, DType.F32, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true);
+        fixed (float* w = weight) return Run(hidden, w, weight.Length, DType.F32, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true, default, default, default);
     }
 
     /// <summary>As the F32 overload, with a BF16 weight (V, C); dWeight is still F32.</summary>
     public static LmHeadCrossEntropyResult ForwardBackward(ReadOnlySpan<float> hidden, ReadOnlySpan<BFloat16> weight, ReadOnlySpan<int> labels,
         Span<float> dHidden, Span<float> dWeight, int n, int c, int v, float gradScale, float softCap = 0, int chunkRows = 0)
     {
-        fixed (BFloat16* w = weight) return Run(hidden, w, weight.Length, DType.BF16, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true);
+        fixed (BFloat16* w = weight) return Run(hidden, w, weight.Length, DType.BF16, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true, default, default, default);
     }
 
     /// <summary>As the F32 overload, with an F16 weight (V, C); dWeight is still F32.</summary>
     public static LmHeadCrossEntropyResult ForwardBackward(ReadOnlySpan<float> hidden, ReadOnlySpan<Half> weight, ReadOnlySpan<int> labels,
         Span<float> dHidden, Span<float> dWeight, int n, int c, int v, float gradScale, float softCap = 0, int chunkRows = 0)
     {
-        fixed (Half* w = weight) return Run(hidden, w, weight.Length, DType.F16, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true);
+        fixed (Half* w = weight) return Run(hidden, w, weight.Length, DType.F16, labels, dHidden, dWeight, n, c, v, gradScale, softCap, chunkRows, backward: true, default, default, default);
     }
 
     // ---------------------------------------------------------------- generation
@@ -132,8 +132,14 @@ public static unsafe class LmHeadCrossEntropy
 
     // ---------------------------------------------------------------- core
 
+    /// <summary>
+    /// The chunked core. Per-token extras (all optional, each (N)): <paramref name="rowScales"/> replaces gradScale for
+    /// row i by rowScales[i]; <paramref name="rowLosses"/> receives each counted row's −log p(label) (ignored rows: 0);
+    /// <paramref name="rowLogitSums"/> receives Σ_j z_ij after the softcap (ignored rows: 0).
+    /// </summary>
     private static LmHeadCrossEntropyResult Run(ReadOnlySpan<float> hidden, void* weight, int weightLength, DType wType, ReadOnlySpan<int> labels,
-        Span<float> dHidden, Span<float> dWeight, int n, int c, int v, float gradScale, float softCap, int chunkRows, bool backward)
+        Span<float> dHidden, Span<float> dWeight, int n, int c, int v, float gradScale, float softCap, int chunkRows, bool backward,
+        ReadOnlySpan<float> rowScales, Span<float> rowLosses, Span<float> rowLogitSums)
     {
         if (n < 0 || c <= 0 || v <= 0) throw new ArgumentException($"LmHeadCrossEntropy: need n ≥ 0, c > 0, v > 0 (got n={n}, c={c}, v={v})");
         Check("hidden", hidden.Length, (long)n * c, "N·C");
@@ -148,6 +154,9 @@ public static unsafe class LmHeadCrossEntropy
             if (!float.IsFinite(gradScale)) throw new ArgumentOutOfRangeException(nameof(gradScale), gradScale, "LmHeadCrossEntropy: gradScale must be finite");
             dHidden.Clear();
         }
+        if (!rowScales.IsEmpty) Check("rowScales", rowScales.Length, n, "N");
+        if (!rowLosses.IsEmpty) { Check("rowLosses", rowLosses.Length, n, "N"); rowLosses.Clear(); }
+        if (!rowLogitSums.IsEmpty) { Check("rowLogitSums", rowLogitSums.Length, n, "N"); rowLogitSums.Clear(); }
         int count = 0;
         for (int i = 0; i < n; i++)
         {
@@ -164,6 +173,8 @@ public static unsafe class LmHeadCrossEntropy
         float[] logitsBuf = pool.Rent(chunk * v), hBuf = pool.Rent(chunk * c), dhBuf = backward ? pool.Rent(chunk * c) : [];
         int[] rowsBuf = ArrayPool<int>.Shared.Rent(chunk), labelBuf = ArrayPool<int>.Shared.Rent(chunk);
         double[] lossBuf = ArrayPool<double>.Shared.Rent(chunk);
+        float[]? scaleBuf = rowScales.IsEmpty ? null : ArrayPool<float>.Shared.Rent(chunk);
+        double[]? logitSumBuf = rowLogitSums.IsEmpty ? null : ArrayPool<double>.Shared.Rent(chunk);
         double lossSum = 0;
         try
         {
@@ -177,6 +188,7 @@ public static unsafe class LmHeadCrossEntropy
                     if (labels[next] == IgnoreIndex) continue;
                     rowsBuf[m] = next;
                     labelBuf[m] = labels[next];
+                    if (scaleBuf != null) scaleBuf[m] = rowScales[next];
                     hidden.Slice(next * c, c).CopyTo(hBuf.AsSpan(m * c, c));
                     m++;
                 }
@@ -189,8 +201,10 @@ public static unsafe class LmHeadCrossEntropy
                     case DType.BF16: Gemm.MatMulTransB(h, new ReadOnlySpan<BFloat16>(weight, weightLength), logits, m, v, c); break;
                     default: Gemm.MatMulTransB(h, new ReadOnlySpan<Half>(weight, weightLength), logits, m, v, c); break;
                 }
-                RowsLossAndGrad(logitsBuf, labelBuf, lossBuf, m, v, softCap, gradScale, backward);
+                RowsLossAndGrad(logitsBuf, labelBuf, lossBuf, m, v, softCap, gradScale, backward, scaleBuf, logitSumBuf);
                 for (int r = 0; r < m; r++) lossSum += lossBuf[r]; // in row order: deterministic
+                if (!rowLosses.IsEmpty) for (int r = 0; r < m; r++) rowLosses[rowsBuf[r]] = (float)lossBuf[r];
+                if (logitSumBuf != null) for (int r = 0; r < m; r++) rowLogitSums[rowsBuf[r]] = (float)logitSumBuf[r];
                 if (!backward) continue;
 
                 var dh = dhBuf.AsSpan(0, m * c);
@@ -212,12 +226,15 @@ public static unsafe class LmHeadCrossEntropy
             ArrayPool<int>.Shared.Return(rowsBuf);
             ArrayPool<int>.Shared.Return(labelBuf);
             ArrayPool<double>.Shared.Return(lossBuf);
+            if (scaleBuf != null) ArrayPool<float>.Shared.Return(scaleBuf);
+            if (logitSumBuf != null) ArrayPool<double>.Shared.Return(logitSumBuf);
         }
         return new LmHeadCrossEntropyResult(lossSum, count);
     }
 
     /// <summary>Per row of the (m, V) chunk: softcap, log-softmax loss, and (backward) dlogits in place.</summary>
-    private static void RowsLossAndGrad(float[] logits, int[] labels, double[] losses, int m, int v, float cap, float gradScale, bool backward)
+    private static void RowsLossAndGrad(float[] logits, int[] labels, double[] losses, int m, int v, float cap, float gradScale, bool backward,
+        float[]? scales, double[]? logitSums)
     {
         long work = (long)m * v;
         int workers = work < (1 << 16) ? 1 : Math.Min(KernelPool.Threads, m);
@@ -227,9 +244,26 @@ public static unsafe class LmHeadCrossEntropy
             KernelPool.For(workers, (w0, w1) =>
             {
                 int r0 = (int)((long)m * w0 / workers), r1 = (int)((long)m * w1 / workers);
-                for (int r = r0; r < r1; r++) losses[r] = Row(basePtr + (long)r * v, labels[r], v, cap, gradScale, backward);
+                for (int r = r0; r < r1; r++)
+                {
+                    float* z = basePtr + (long)r * v;
+                    // The logit sum is read before backward overwrites the row with dlogits.
+                    if (logitSums != null) logitSums[r] = SumCapped(z, v, cap);
+                    losses[r] = Row(z, labels[r], v, cap, scales != null ? scales[r] : gradScale, backward);
+                }
             });
         }
+    }
+
+    /// <summary>Σ_j cap·tanh(z_j/cap) (or Σ z_j without a cap) in double, over a row not yet capped.</summary>
+    private static double SumCapped(float* z, int v, float cap)
+    {
+        double sum = 0;
+        if (cap > 0)
+            for (int j = 0; j < v; j++) sum += cap * MathF.Tanh(z[j] / cap);
+        else
+            for (int j = 0; j < v; j++) sum += z[j];
+        return sum;
     }
 
     private static double Row(float* z, int label, int v, float cap, float gradScale, bool backward)

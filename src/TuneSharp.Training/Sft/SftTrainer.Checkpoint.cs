@@ -115,7 +115,7 @@ public sealed partial class SftTrainer
             ["shuffle"] = Options.Shuffle,
             ["epoch"] = State.GlobalStep / StepsPerEpoch,
             ["next_micro_batch"] = State.GlobalStep % StepsPerEpoch * Options.GradientAccumulationSteps,
-            ["rows"] = _train.Count,
+            ["rows"] = TrainRows,
             ["batches_per_epoch"] = _batchesPerEpoch,
             ["steps_per_epoch"] = StepsPerEpoch,
             ["order"] = "SeededPermutation(seed * 0x9E3779B97F4A7C15 + epoch + 1)",
@@ -131,6 +131,7 @@ public sealed partial class SftTrainer
         ["run_steps"] = _runSteps,
         ["early_stopping_patience_counter"] = _patienceCounter,
         ["skipped_steps"] = new JsonArray(_skipped.Select(s => (JsonNode?)s).ToArray()),
+        ["objective"] = _objective?.SaveState(),
     }.ToJsonString(Indented);
 
     /// <summary>Restores weights, optimizer, trainer state and the open logging window from a complete checkpoint.</summary>
@@ -141,8 +142,8 @@ public sealed partial class SftTrainer
         var extra = JsonNode.Parse(File.ReadAllText(extraPath)) as JsonObject ?? throw new InvalidDataException($"{extraPath}: not a JSON object");
         var data = extra["data"] as JsonObject ?? throw new InvalidDataException($"{extraPath}: no \"data\" section");
         int rows = data["rows"]!.GetValue<int>();
-        if (rows != _train.Count)
-            throw new TrainingSetupException($"{folder}: the checkpoint was trained on {rows} rows, the data now has {_train.Count}; resume needs the same data, batch size and max_seq_length");
+        if (rows != TrainRows)
+            throw new TrainingSetupException($"{folder}: the checkpoint was trained on {rows} rows, the data now has {TrainRows}; resume needs the same data, batch size and max_seq_length");
         if (data["steps_per_epoch"]!.GetValue<int>() != StepsPerEpoch)
             throw new TrainingSetupException($"{folder}: steps per epoch differ ({data["steps_per_epoch"]} vs {StepsPerEpoch}); resume needs the same batch size and gradient_accumulation_steps");
         if (state.GlobalStep > MaxSteps)
@@ -161,6 +162,7 @@ public sealed partial class SftTrainer
         _patienceCounter = extra["early_stopping_patience_counter"]?.GetValue<int>() ?? 0;
         _skipped.Clear();
         if (extra["skipped_steps"] is JsonArray sk) _skipped.AddRange(sk.Select(n => n!.GetValue<int>()));
+        _objective?.LoadState(extra["objective"] as JsonObject);
     }
 
     /// <summary>Copies a checkpoint's adapter (or full weights) into the trainable parameters.</summary>

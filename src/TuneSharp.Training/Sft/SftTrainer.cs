@@ -34,10 +34,11 @@ public sealed partial class SftTrainer
     private readonly IReadOnlyList<TokenizedExample> _train;
     private readonly IReadOnlyList<TokenizedExample>? _eval;
     private readonly SftCollator _collator;
-    private readonly IReadOnlyList<(string Name, Variable Parameter)> _params;
-    private readonly LrSchedule _schedule;
-    private readonly Optimizer _optimizer;
-    private readonly int _batchesPerEpoch;
+    // Set by InitCommon, shared by the SFT constructor and the objective constructor (SftTrainer.Objective.cs).
+    private IReadOnlyList<(string Name, Variable Parameter)> _params;
+    private LrSchedule _schedule;
+    private Optimizer _optimizer;
+    private int _batchesPerEpoch;
 
     // Open logging window and run totals (saved in checkpoints so a resumed run logs identical numbers).
     private double _windowLossSum;
@@ -78,11 +79,20 @@ public sealed partial class SftTrainer
             throw new TrainingSetupException($"training data: every label is -100 after truncation to max_seq_length {options.MaxSeqLength} (nothing to learn); check the labels / completion-only masking");
         CheckVocabulary(_train, "train");
         if (_eval != null) CheckVocabulary(_eval, "eval");
+        InitCommon();
+    }
 
+    /// <summary>Trainable parameters, step counts, schedule, optimizer and state: everything after the data.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_params), nameof(_schedule), nameof(_optimizer), nameof(State))]
+    private void InitCommon()
+    {
+        var options = Options;
+        var model = _model;
+        var lora = _lora;
         _params = lora != null ? lora.TrainableParameters() : model.NamedParameters().Where(p => p.Parameter.RequiresGrad).ToList();
         if (_params.Count == 0) throw new TrainingSetupException("model has no trainable parameters: inject LoRA or call MakeAllTrainable for full fine-tuning");
 
-        _batchesPerEpoch = (_train.Count + options.PerDeviceTrainBatchSize - 1) / options.PerDeviceTrainBatchSize;
+        _batchesPerEpoch = (TrainRows + options.PerDeviceTrainBatchSize - 1) / options.PerDeviceTrainBatchSize;
         StepsPerEpoch = (_batchesPerEpoch + options.GradientAccumulationSteps - 1) / options.GradientAccumulationSteps;
         MaxSteps = options.MaxSteps > 0 ? options.MaxSteps : Math.Max(1, (int)Math.Ceiling(options.NumTrainEpochs * StepsPerEpoch));
         NumTrainEpochs = options.MaxSteps > 0 ? (MaxSteps + StepsPerEpoch - 1) / StepsPerEpoch : (int)Math.Ceiling(options.NumTrainEpochs);
@@ -118,15 +128,15 @@ public sealed partial class SftTrainer
     /// <summary>transformers' TrainerState (global_step, log_history, best metric …), updated as training goes.</summary>
     public TrainerState State { get; private set; }
 
-    public int MaxSteps { get; }
+    public int MaxSteps { get; private set; }
 
-    public int NumTrainEpochs { get; }
+    public int NumTrainEpochs { get; private set; }
 
     /// <summary>Optimizer steps per epoch: ceil(ceil(rows / batch) / accumulation).</summary>
-    public int StepsPerEpoch { get; }
+    public int StepsPerEpoch { get; private set; }
 
-    /// <summary>Rows after truncation/packing.</summary>
-    public int TrainRows => _train.Count;
+    /// <summary>Rows after truncation/packing (preference pairs with an objective).</summary>
+    public int TrainRows => _objective?.Rows ?? _train.Count;
 
     public Optimizer Optimizer => _optimizer;
 
@@ -226,7 +236,7 @@ public sealed partial class SftTrainer
 
     /// <summary>Row order of an epoch: a permutation seeded by (seed, epoch), or file order without shuffle.</summary>
     private int[] EpochOrder(int epoch) =>
-        Options.Shuffle ? SeededPermutation.Create(_train.Count, unchecked(Options.Seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 1)) : Enumerable.Range(0, _train.Count).ToArray();
+        Options.Shuffle ? SeededPermutation.Create(TrainRows, unchecked(Options.Seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 1)) : Enumerable.Range(0, TrainRows).ToArray();
 
     /// <summary>The output folder's lock when the caller already holds it (it then also covers files the caller writes); else Train takes its own.</summary>
     public RunLock? OutputLock { get; set; }
@@ -290,6 +300,8 @@ public sealed partial class SftTrainer
         Progress.Line($"training {TrainRows} rows, {StepsPerEpoch} steps/epoch, {MaxSteps} steps, {_params.Sum(p => p.Parameter.Shape.ElementCount):N0} trainable parameters"
             + (resumeFrom != null ? $", resumed from {resumeFrom} at step {State.GlobalStep}" : ""));
 
+        _objective?.Prepare(Progress.Line);
+
         var run = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
         string status = "completed";
@@ -339,7 +351,7 @@ public sealed partial class SftTrainer
                     ["epoch"] = State.Epoch,
                     ["step"] = step,
                     ["tokens_per_s"] = tps,
-                }, tb: true);
+                }.WithObjectiveMetrics(_objective), tb: true);
                 Progress.Line(ConsoleProgress.Format(step, MaxSteps, loss, lrAfter, tps, TimeSpan.FromSeconds(perStep * (MaxSteps - step)))
                     + $" | grad_norm {gradNorm:F4} | epoch {State.Epoch:F2}");
                 _windowLossSum = 0;
@@ -466,20 +478,32 @@ public sealed partial class SftTrainer
         for (int mb = microStart; mb < microEnd; mb++)
         {
             int first = mb * o.PerDeviceTrainBatchSize;
-            int count = Math.Min(o.PerDeviceTrainBatchSize, _train.Count - first);
-            var rows = new TokenizedExample[count];
-            for (int i = 0; i < count; i++) rows[i] = _train[order[first + i]];
-            var batch = _collator.Collate(rows);
-            tokens += batch.Tokens;
+            int count = Math.Min(o.PerDeviceTrainBatchSize, TrainRows - first);
             // Dropout streams depend only on (seed, step, micro-batch): a resumed run draws the same masks.
             tape.Seed = unchecked(Options.Seed * 0xD1B54A32D192ED03UL + (ulong)step * 0x9E3779B97F4A7C15UL + (ulong)(mb - microStart));
             tape.RandomCounter = 0;
-            using var input = CausalLMInput.Create(batch.InputIds, batch.Batch, batch.HasPadding ? batch.AttentionMask : default);
-            var loss = _model.Loss(tape, input, batch.Labels);
+            CausalLMInput? input = null;
+            Variable loss;
+            if (_objective != null)
+            {
+                loss = _objective.Loss(tape, new ArraySegment<int>(order, first, count), out long fed);
+                tokens += fed;
+            }
+            else
+            {
+                var rows = new TokenizedExample[count];
+                for (int i = 0; i < count; i++) rows[i] = _train[order[first + i]];
+                var batch = _collator.Collate(rows);
+                tokens += batch.Tokens;
+                input = CausalLMInput.Create(batch.InputIds, batch.Batch, batch.HasPadding ? batch.AttentionMask : default);
+                loss = _model.Loss(tape, input, batch.Labels);
+            }
             float l = loss.Item();
             if (!float.IsFinite(l)) finite = false;
             if (finite) tape.Backward(loss, 1f / nMicro);
             tape.Reset();
+            input?.Dispose();
+            _objective?.AfterBackward();
             stepLoss += l / (double)nMicro;
             if (!finite) break;
         }
@@ -549,6 +573,7 @@ public sealed partial class SftTrainer
     /// <summary>Mean loss over the eval set (per_device_eval_batch_size, no gradient, dropout off), weighted by rows as HF.</summary>
     public double Evaluate()
     {
+        if (_objective != null) return _objective.Evaluate(Options.PerDeviceEvalBatchSize).Loss;
         if (_eval == null) throw new InvalidOperationException("no evaluation data");
         var restore = DisableDropout();
         try
@@ -592,8 +617,18 @@ public sealed partial class SftTrainer
     private bool EvaluateAndTrack()
     {
         var o = Options;
-        double evalLoss = Evaluate();
-        AddLog(new JsonObject { ["eval_loss"] = evalLoss, ["epoch"] = State.Epoch, ["step"] = State.GlobalStep }, tb: true);
+        double evalLoss;
+        var evalEntry = new JsonObject();
+        if (_objective != null)
+        {
+            (evalLoss, var metrics) = _objective.Evaluate(o.PerDeviceEvalBatchSize);
+            evalEntry["eval_loss"] = evalLoss;
+            foreach (var (k, v) in metrics) evalEntry[k] = v?.DeepClone();
+        }
+        else evalEntry["eval_loss"] = evalLoss = Evaluate();
+        evalEntry["epoch"] = State.Epoch;
+        evalEntry["step"] = State.GlobalStep;
+        AddLog(evalEntry, tb: true);
         Progress.Line($"step {State.GlobalStep}/{MaxSteps} | eval_loss {evalLoss:F4}");
         bool greater = o.GreaterIsBetter ?? !o.MetricForBestModel.EndsWith("loss", StringComparison.Ordinal);
         double metric = evalLoss;

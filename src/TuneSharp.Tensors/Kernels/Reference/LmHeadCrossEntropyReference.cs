@@ -63,4 +63,59 @@ public static class LmHeadCrossEntropyReference
         }
         return (lossSum, count);
     }
+
+    /// <summary>
+    /// Twin of <see cref="LmHeadCrossEntropy.TokenLogProbs(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, int, int, int, float, int)"/>:
+    /// logProbs[i] = z_i[label_i] − logsumexp(z_i), logitSums[i] = Σ_j z_ij (ignored rows 0); dHidden (overwritten) and
+    /// dWeight (accumulated) get Σ_i rowScales[i]·∂logProbs[i]/∂· when not empty (rowScales empty = 1).
+    /// </summary>
+    public static void TokenLogProbs<T>(ReadOnlySpan<T> hidden, ReadOnlySpan<T> weight, ReadOnlySpan<int> labels, ReadOnlySpan<T> rowScales,
+        int n, int c, int v, T softCap, Span<T> logProbs, Span<T> logitSums, Span<T> dHidden, Span<T> dWeight) where T : IFloatingPointIeee754<T>
+    {
+        bool capped = softCap > T.Zero;
+        if (!dHidden.IsEmpty) dHidden.Clear();
+        var z = new T[v];
+        var t = new T[v];
+        for (int i = 0; i < n; i++)
+        {
+            logProbs[i] = T.Zero;
+            if (!logitSums.IsEmpty) logitSums[i] = T.Zero;
+            int label = labels[i];
+            if (label == LmHeadCrossEntropy.IgnoreIndex) continue;
+            if ((uint)label >= (uint)v) throw new ArgumentOutOfRangeException(nameof(labels), label, $"labels[{i}] outside [0, {v})");
+            T max = T.NegativeInfinity, zsum = T.Zero;
+            for (int j = 0; j < v; j++)
+            {
+                T acc = T.Zero;
+                for (int p = 0; p < c; p++) acc += hidden[i * c + p] * weight[j * c + p];
+                if (capped)
+                {
+                    t[j] = T.Tanh(acc / softCap);
+                    acc = softCap * t[j];
+                }
+                z[j] = acc;
+                zsum += acc;
+                max = T.Max(max, acc);
+            }
+            T sum = T.Zero;
+            for (int j = 0; j < v; j++) sum += T.Exp(z[j] - max);
+            T lse = max + T.Log(sum);
+            logProbs[i] = z[label] - lse;
+            if (!logitSums.IsEmpty) logitSums[i] = zsum;
+            if (dHidden.IsEmpty && dWeight.IsEmpty) continue;
+            T scale = rowScales.IsEmpty ? T.One : rowScales[i];
+            for (int j = 0; j < v; j++)
+            {
+                // ∂logp/∂z_j = onehot − softmax, times the softcap derivative 1 − tanh².
+                T d = (j == label ? T.One : T.Zero) - T.Exp(z[j] - lse);
+                if (capped) d *= T.One - t[j] * t[j];
+                d *= scale;
+                for (int p = 0; p < c; p++)
+                {
+                    if (!dHidden.IsEmpty) dHidden[i * c + p] += d * weight[j * c + p];
+                    if (!dWeight.IsEmpty) dWeight[j * c + p] += d * hidden[i * c + p];
+                }
+            }
+        }
+    }
 }
