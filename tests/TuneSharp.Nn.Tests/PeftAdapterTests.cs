@@ -91,22 +91,22 @@ public sealed class PeftAdapterTests : IDisposable
         PeftAdapter.Save(_dir, lora);
         // A model without q_proj.
         var other = TinyModel().Where(m => !m.Name.EndsWith("q_proj")).ToList();
-        var e = Assert.Throws<ArgumentException>(() => PeftAdapter.Load(_dir, other));
+        var e = Assert.Throws<AdapterFormatException>(() => PeftAdapter.Load(_dir, other));
         Assert.Contains("'q_proj' matches no linear layer", e.Message);
         // Wrong shapes (rank 3 model, rank 2 file).
         var r3 = LoraModel.Inject(TinyModel(), new LoraConfig { R = 3, LoraAlpha = 4, TargetModules = ["q_proj"] });
-        var e2 = Assert.Throws<InvalidDataException>(() => PeftAdapter.LoadWeights(_dir, r3));
+        var e2 = Assert.Throws<AdapterFormatException>(() => PeftAdapter.LoadWeights(_dir, r3));
         Assert.Contains("has shape", e2.Message);
         // Extra keys the model does not have.
         var small = LoraModel.Inject(TinyModel(), new LoraConfig { R = 2, LoraAlpha = 4, TargetModules = ["layers.0.self_attn.q_proj"] });
-        var e3 = Assert.Throws<InvalidDataException>(() => PeftAdapter.LoadWeights(_dir, small));
+        var e3 = Assert.Throws<AdapterFormatException>(() => PeftAdapter.LoadWeights(_dir, small));
         Assert.Contains("does not match any adapter parameter", e3.Message);
         // Unsupported config.
         File.WriteAllText(Path.Combine(_dir, PeftAdapter.ConfigFileName), "{\"peft_type\":\"LORA\",\"r\":2,\"lora_alpha\":4,\"target_modules\":[\"q_proj\"],\"use_dora\":true}");
-        var e4 = Assert.Throws<InvalidDataException>(() => PeftAdapter.ReadConfig(_dir));
+        var e4 = Assert.Throws<AdapterFormatException>(() => PeftAdapter.ReadConfig(_dir));
         Assert.Contains("use_dora", e4.Message);
         File.WriteAllText(Path.Combine(_dir, PeftAdapter.ConfigFileName), "{\"peft_type\":\"LORA\",\"r\":0,\"lora_alpha\":4,\"target_modules\":[\"q_proj\"]}");
-        var e5 = Assert.Throws<InvalidDataException>(() => PeftAdapter.ReadConfig(_dir));
+        var e5 = Assert.Throws<AdapterFormatException>(() => PeftAdapter.ReadConfig(_dir));
         Assert.Contains("r (rank)", e5.Message);
     }
 }

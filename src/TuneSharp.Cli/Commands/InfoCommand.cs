@@ -16,14 +16,14 @@ public static class InfoCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
         var cmd = new Command("info", "Summarize a model and its tokenizer: architecture, parameters, dtypes, vocabulary, special tokens, chat template");
         foreach (var o in new Option[] { model, tokenizer, json }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             string? m = p.GetValue(model), t = p.GetValue(tokenizer);
-            if (m == null && t == null) throw new ArgumentException("give --model DIR|FILE.gguf and/or --tokenizer DIR");
+            if (m == null && t == null) throw new UsageException("give --model DIR|FILE.gguf and/or --tokenizer DIR");
             var info = new JsonObject();
             if (m != null)
             {
-                if (!Directory.Exists(m) && !File.Exists(m)) throw new FileNotFoundException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
+                if (!Directory.Exists(m) && !File.Exists(m)) throw new UsageException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
                 using var lm = CausalLM.FromPretrained(m);
                 var c = lm.Config;
                 var dtypes = lm.NamedParameters().GroupBy(x => x.Parameter.DType.ToString())
@@ -55,14 +55,14 @@ public static class InfoCommand
             }
             if (t != null)
             {
-                if (!Directory.Exists(t)) throw new DirectoryNotFoundException($"{t}: tokenizer folder not found");
+                if (!Directory.Exists(t)) throw new UsageException($"{t}: tokenizer folder not found");
                 var template = ChatTemplate.TryFromDirectory(t);
                 info["tokenizer"] = Tok(Tokenizer.FromPretrained(t), t, template);
             }
             if (p.GetValue(json)) Console.Out.WriteLine(info.ToJsonString());
             else Print(info, "");
             return 0;
-        }));
+        });
         return cmd;
     }
 
