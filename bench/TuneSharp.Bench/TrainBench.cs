@@ -122,8 +122,8 @@ public static class TrainBench
         {
             var options = new TrainingOptions
             {
-                OutputDir = dir, PerDeviceTrainBatchSize = Batch, MaxSteps = warmup + steps, LearningRate = 1e-4, LrSchedulerType = "constant",
-                MaxSeqLength = Seq, Shuffle = false, LoggingSteps = 1, SaveStrategy = "no", ReportTo = [], MaxGradNorm = 1.0, Optim = "adamw_torch",
+                OutputDir = dir, PerDeviceTrainBatchSize = Batch, MaxSteps = warmup + steps, LearningRate = 1e-4, LrSchedulerType = SchedulerType.Constant,
+                MaxSeqLength = Seq, Shuffle = false, LoggingSteps = 1, SaveStrategy = IntervalStrategy.No, ReportTo = [], MaxGradNorm = 1.0, Optim = "adamw_torch",
             };
             SftTrainer trainer;
             if (method == "dpo")

@@ -58,15 +58,15 @@ public sealed record GenerationOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public void Validate()
     {
-        if (MaxNewTokens < 0) throw new ArgumentException($"max_new_tokens must be ≥ 0, got {MaxNewTokens}");
-        if (!(Temperature >= 0) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be a finite number ≥ 0, got {Temperature}");
-        if (TopK < 0) throw new ArgumentException($"top_k must be ≥ 0, got {TopK}");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"top_p must be in (0, 1], got {TopP}");
-        if (!(MinP >= 0 && MinP <= 1)) throw new ArgumentException($"min_p must be in [0, 1], got {MinP}");
-        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ArgumentException($"repetition_penalty must be a finite number > 0, got {RepetitionPenalty}");
-        if (!(PresencePenalty >= -2 && PresencePenalty <= 2)) throw new ArgumentException($"presence_penalty must be in [-2, 2], got {PresencePenalty}");
-        if (!(FrequencyPenalty >= -2 && FrequencyPenalty <= 2)) throw new ArgumentException($"frequency_penalty must be in [-2, 2], got {FrequencyPenalty}");
+        if (MaxNewTokens < 0) throw new ConfigException($"max_new_tokens must be ≥ 0, got {MaxNewTokens}");
+        if (!(Temperature >= 0) || float.IsInfinity(Temperature)) throw new ConfigException($"temperature must be a finite number ≥ 0, got {Temperature}");
+        if (TopK < 0) throw new ConfigException($"top_k must be ≥ 0, got {TopK}");
+        if (!(TopP > 0 && TopP <= 1)) throw new ConfigException($"top_p must be in (0, 1], got {TopP}");
+        if (!(MinP >= 0 && MinP <= 1)) throw new ConfigException($"min_p must be in [0, 1], got {MinP}");
+        if (!(RepetitionPenalty > 0) || float.IsInfinity(RepetitionPenalty)) throw new ConfigException($"repetition_penalty must be a finite number > 0, got {RepetitionPenalty}");
+        if (!(PresencePenalty >= -2 && PresencePenalty <= 2)) throw new ConfigException($"presence_penalty must be in [-2, 2], got {PresencePenalty}");
+        if (!(FrequencyPenalty >= -2 && FrequencyPenalty <= 2)) throw new ConfigException($"frequency_penalty must be in [-2, 2], got {FrequencyPenalty}");
         foreach (var s in StopStrings)
-            if (string.IsNullOrEmpty(s)) throw new ArgumentException("stop strings must not be empty");
+            if (string.IsNullOrEmpty(s)) throw new ConfigException("stop strings must not be empty");
     }
 }

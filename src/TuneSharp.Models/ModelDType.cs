@@ -10,4 +10,5 @@ public enum ModelDType
     Auto,
     Float32,
     BFloat16,
+    Float16,
 }

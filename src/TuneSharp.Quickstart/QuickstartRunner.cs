@@ -12,6 +12,7 @@ using TuneSharp.Nn.Lora;
 using TuneSharp.Tokenizers;
 using TuneSharp.Training;
 using TuneSharp.Training.Formatting;
+using TuneSharp.Training.Runs;
 using TuneSharp.Training.Sft;
 using TuneSharp.Training.Tracking;
 using TuneSharp.Tensors.IO;
@@ -78,26 +79,28 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         }
 
         var swSft = Stopwatch.StartNew();
-        using var model = CausalLM.FromPretrained(modelDir);
-        var tok = Tokenizer.FromPretrained(modelDir);
         ChatTemplate? template = ChatTemplate.TryFromDirectory(modelDir);
-        var (train, eval, evalRows) = InstructionData(tok, template);
-        var lora = LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), new LoraConfig
-        {
-            R = o.LoraR, LoraAlpha = o.LoraAlpha, TargetModules = LoraTargets.Where(t => model.Linears.Any(l => LoraConfig.MatchesSuffix(l.Name, t))).ToList(),
-            BaseModelNameOrPath = modelDir,
-        }, seed: (int)(o.Seed % int.MaxValue));
+        var split = QuickstartCorpus.Instructions().TrainTestSplit(o.TestSize, o.Seed);
+        var (trainRows, evalRowsData, format) = InstructionRows(split, template);
         string adapterDir = Path.Combine(outDir, "adapter");
-        var sft = new SftTrainer(model, modelDir, new TrainingOptions
-        {
-            OutputDir = adapterDir, MaxSteps = o.SftSteps, LearningRate = o.SftLearningRate, LrSchedulerType = "cosine",
-            WarmupSteps = Math.Max(1, o.SftSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, PerDeviceEvalBatchSize = 16,
-            MaxSeqLength = o.MaxSeqLength, LoggingSteps = Math.Max(1, o.SftSteps / 5), SaveStrategy = "no", Seed = o.Seed,
-            WeightDecay = 0, MaxGradNorm = 1.0, ReportTo = ["jsonl"], OverwriteOutputDir = true,
-        }, train, eval, lora) { Progress = progress };
+        // The same run set-up as `tunesharp train` (FineTuneRun), on rows held in memory.
+        using var run = FineTuneRun.Create(modelDir)
+            .Data(trainRows, evalRowsData, format)
+            .Lora(o.LoraR, o.LoraAlpha, LoraTargets)
+            .Training(t =>
+            {
+                t.OutputDir = adapterDir; t.MaxSteps = o.SftSteps; t.LearningRate = o.SftLearningRate; t.LrSchedulerType = SchedulerType.Cosine;
+                t.WarmupSteps = Math.Max(1, o.SftSteps / 20); t.PerDeviceTrainBatchSize = o.BatchSize; t.PerDeviceEvalBatchSize = 16;
+                t.MaxSeqLength = o.MaxSeqLength; t.LoggingSteps = Math.Max(1, o.SftSteps / 5); t.SaveStrategy = IntervalStrategy.No; t.Seed = o.Seed;
+                t.WeightDecay = 0; t.MaxGradNorm = 1.0; t.ReportTo = ["jsonl"]; t.OverwriteOutputDir = true;
+            })
+            .Build(s => _log.WriteLine("warning: " + s));
+        var (model, tok, lora, sft) = (run.Model, run.Tokenizer!, run.Lora!, run.Trainer);
+        sft.Progress = progress;
+        var (train, eval, evalRows) = (run.Data.Train, run.Data.Eval!, split.Test.Rows);
         double baseLoss = sft.Evaluate();
         _log.WriteLine($"[3/4] LoRA SFT (r {o.LoraR}, alpha {o.LoraAlpha}) on {train.Count} conversations; held-out {eval.Count}; base eval loss {baseLoss:F4}");
-        sft.Train(cancellation);
+        run.Train(cancellation);
         double tunedLoss = sft.Evaluate();
         seconds["sft"] = swSft.Elapsed.TotalSeconds;
         _log.WriteLine($"[3/4] eval loss on held-out questions: base {baseLoss:F4} → tuned {tunedLoss:F4} ({swSft.Elapsed.TotalSeconds:F1}s) → adapter in {adapterDir}");
@@ -201,9 +204,9 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         var stage = Path.Combine(Path.GetDirectoryName(modelDir)!, "pretrain");
         var trainer = new SftTrainer(model, modelDir, new TrainingOptions
         {
-            OutputDir = stage, MaxSteps = o.PretrainSteps, LearningRate = o.PretrainLearningRate, LrSchedulerType = "cosine",
+            OutputDir = stage, MaxSteps = o.PretrainSteps, LearningRate = o.PretrainLearningRate, LrSchedulerType = SchedulerType.Cosine,
             WarmupSteps = Math.Max(1, o.PretrainSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, MaxSeqLength = o.MaxSeqLength,
-            Packing = true, CompletionOnlyLoss = false, LoggingSteps = Math.Max(1, o.PretrainSteps / 5), SaveStrategy = "no",
+            Packing = true, CompletionOnlyLoss = false, LoggingSteps = Math.Max(1, o.PretrainSteps / 5), SaveStrategy = IntervalStrategy.No,
             Seed = o.Seed, WeightDecay = 0.01, MaxGradNorm = 1.0, ReportTo = ["jsonl"], OverwriteOutputDir = true,
         }, examples) { Progress = progress };
         trainer.Train(cancellation);
@@ -214,30 +217,18 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         return (losses[0], losses.TakeLast(Math.Min(10, losses.Count)).Average());
     }
 
-    private (List<TokenizedExample> Train, List<TokenizedExample> Eval, IReadOnlyList<JsonObject> EvalRows) InstructionData(Tokenizer tok, ChatTemplate? template)
+    /// <summary>The embedded instruction set split into train / held-out rows: chat rows when the model has a chat template, Alpaca rows otherwise.</summary>
+    private static (Dataset Train, Dataset Test, string Format) InstructionRows(DatasetSplit split, ChatTemplate? template)
     {
-        var o = Options;
-        var split = QuickstartCorpus.Instructions().TrainTestSplit(o.TestSize, o.Seed);
-        PromptFormatter formatter;
-        Dataset train = split.Train, test = split.Test;
-        if (template != null)
-            formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Chat, ChatTemplate = template, MaxSeqLength = o.MaxSeqLength });
-        else
+        if (template != null) return (split.Train, split.Test, "chat");
+        // No chat template in the model folder: the same pairs as Alpaca rows.
+        static JsonObject ToAlpaca(JsonObject r) => new()
         {
-            // No chat template in the model folder: the same pairs as Alpaca rows.
-            formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Alpaca, MaxSeqLength = o.MaxSeqLength });
-            static JsonObject ToAlpaca(JsonObject r) => new()
-            {
-                ["instruction"] = r["messages"]![0]!["content"]!.GetValue<string>(),
-                ["input"] = "",
-                ["output"] = r["messages"]![1]!["content"]!.GetValue<string>(),
-            };
-            train = train.Map(ToAlpaca);
-            test = test.Map(ToAlpaca);
-        }
-        var warn = (string s) => _log.WriteLine("warning: " + s);
-        return (FormattedData.ToTokenized(formatter.FormatAll(train, warn).Examples),
-                FormattedData.ToTokenized(formatter.FormatAll(test, warn).Examples), split.Test.Rows);
+            ["instruction"] = r["messages"]![0]!["content"]!.GetValue<string>(),
+            ["input"] = "",
+            ["output"] = r["messages"]![1]!["content"]!.GetValue<string>(),
+        };
+        return (split.Train.Map(ToAlpaca), split.Test.Map(ToAlpaca), "alpaca");
     }
 
     private static (string Prompt, bool AddSpecial) PromptFor(string question, Tokenizer tok, ChatTemplate? template)

@@ -1,104 +1,133 @@
 // Training hyperparameters under transformers' TrainingArguments / TRL SFTConfig names (snake_case in YAML and JSON).
+using System.ComponentModel;
+
 namespace TuneSharp.Training;
 
 /// <summary>
 /// Every option the trainer supports, named after <c>transformers.TrainingArguments</c> and TRL's <c>SFTConfig</c>
 /// (PascalCase here, snake_case in YAML/CLI: <c>per_device_train_batch_size</c> ↔ <see cref="PerDeviceTrainBatchSize"/>).
-/// Defaults follow transformers unless noted.
+/// Defaults follow transformers unless noted. Each key's [Description] feeds docs/config-keys.md (ConfigKeys.Table).
 /// </summary>
 public sealed class TrainingOptions
 {
+    [Description("Folder for checkpoints, metrics.jsonl, TensorBoard runs/, the final adapter (or model) and run_config.yaml.")]
     public string OutputDir { get; set; } = "outputs";
 
+    [Description("Examples per training micro-batch.")]
     public int PerDeviceTrainBatchSize { get; set; } = 8;
 
+    [Description("Examples per evaluation batch.")]
     public int PerDeviceEvalBatchSize { get; set; } = 8;
 
+    [Description("Micro-batches per optimizer step (the effective batch is batch size × this).")]
     public int GradientAccumulationSteps { get; set; } = 1;
 
+    [Description("Passes over the training data (fractions allowed) when max_steps is not set.")]
     public double NumTrainEpochs { get; set; } = 3;
 
-    /// <summary>When &gt; 0, overrides <see cref="NumTrainEpochs"/> (transformers semantics).</summary>
+    [Description("Optimizer steps to run; > 0 overrides num_train_epochs.")]
     public int MaxSteps { get; set; } = -1;
 
+    [Description("Peak learning rate of the schedule.")]
     public double LearningRate { get; set; } = 5e-5;
 
+    [Description("Decoupled AdamW weight decay.")]
     public double WeightDecay { get; set; }
 
+    [Description("AdamW β1.")]
     public double AdamBeta1 { get; set; } = 0.9;
 
+    [Description("AdamW β2.")]
     public double AdamBeta2 { get; set; } = 0.999;
 
+    [Description("AdamW ε.")]
     public double AdamEpsilon { get; set; } = 1e-8;
 
-    /// <summary>Global-norm clipping; 0 disables it.</summary>
+    [Description("Global gradient-norm clipping threshold; 0 disables clipping.")]
     public double MaxGradNorm { get; set; } = 1.0;
 
-    /// <summary>adamw_torch (alias adamw), adamw_8bit (alias adamw_bnb_8bit, paged_adamw_8bit).</summary>
+    [Description("Optimizer: adamw_torch (alias adamw) or adamw_8bit (aliases adamw_bnb_8bit, paged_adamw_8bit; 8-bit block-quantized state).")]
     public string Optim { get; set; } = "adamw_torch";
 
-    /// <summary>linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup.</summary>
-    public string LrSchedulerType { get; set; } = "linear";
+    [Description("Learning-rate schedule after warmup (transformers get_scheduler semantics).")]
+    public SchedulerType LrSchedulerType { get; set; } = SchedulerType.Linear;
 
+    [Description("Linear warmup steps; when 0, warmup_ratio × total steps is used.")]
     public int WarmupSteps { get; set; }
 
+    [Description("Fraction of the total steps used for linear warmup (when warmup_steps is 0).")]
     public double WarmupRatio { get; set; }
 
+    [Description("Log loss, learning rate, grad norm and throughput every N steps.")]
     public int LoggingSteps { get; set; } = 10;
 
-    /// <summary>no, steps or epoch.</summary>
-    public string EvalStrategy { get; set; } = "no";
+    [Description("When to compute eval_loss: no, every eval_steps steps, or at each epoch end; needs dataset.eval_path or test_size.")]
+    public IntervalStrategy EvalStrategy { get; set; } = IntervalStrategy.No;
 
-    /// <summary>Defaults to <see cref="LoggingSteps"/> when unset (transformers).</summary>
+    [Description("Steps between evaluations with eval_strategy steps; default logging_steps.")]
     public int? EvalSteps { get; set; }
 
-    /// <summary>no, steps or epoch.</summary>
-    public string SaveStrategy { get; set; } = "steps";
+    [Description("When to write a checkpoint-N folder: no, every save_steps steps, or at each epoch end.")]
+    public IntervalStrategy SaveStrategy { get; set; } = IntervalStrategy.Steps;
 
+    [Description("Steps between checkpoints with save_strategy steps.")]
     public int SaveSteps { get; set; } = 500;
 
+    [Description("Keep at most this many checkpoints (oldest deleted; the best one is kept with load_best_model_at_end); null keeps all.")]
     public int? SaveTotalLimit { get; set; }
 
+    [Description("After training, load the checkpoint with the best metric_for_best_model (needs save_strategy = eval_strategy).")]
     public bool LoadBestModelAtEnd { get; set; }
 
+    [Description("Metric that picks the best checkpoint; eval_loss (alias loss) is the one computed.")]
     public string MetricForBestModel { get; set; } = "eval_loss";
 
-    /// <summary>Defaults to false for losses (metric names ending in "loss"), true otherwise.</summary>
+    [Description("Whether a larger metric is better; default false for metrics ending in loss, true otherwise.")]
     public bool? GreaterIsBetter { get; set; }
 
-    /// <summary>Stop after this many evaluations without improvement (EarlyStoppingCallback); null = off.</summary>
+    [Description("Stop after this many evaluations without improvement (transformers EarlyStoppingCallback); null = off.")]
     public int? EarlyStoppingPatience { get; set; }
 
+    [Description("Minimum improvement of the metric that resets the patience counter.")]
     public double EarlyStoppingThreshold { get; set; }
 
+    [Description("Seed of data order, LoRA initialisation, dropout, test_size split and max_samples subset.")]
     public ulong Seed { get; set; } = 42;
 
+    [Description("Recompute each decoder layer in backward instead of keeping its activations (less memory, ~30% more compute).")]
     public bool GradientCheckpointing { get; set; }
 
-    /// <summary>TRL SFTConfig max_seq_length (max_length in newer TRL).</summary>
+    [Description("Longest token sequence; longer examples are truncated (TRL max_seq_length). model.max_seq_length sets it too.")]
     public int MaxSeqLength { get; set; } = 1024;
 
+    [Description("Concatenate examples into rows of exactly max_seq_length (TRL packing). dataset.packing sets it too.")]
     public bool Packing { get; set; }
 
-    /// <summary>Loss only on completion/assistant tokens (labels −100 on the prompt).</summary>
+    [Description("Train only on completion / assistant tokens (labels −100 on the prompt); false trains on every token.")]
     public bool CompletionOnlyLoss { get; set; } = true;
 
-    /// <summary>null/false = fresh start; "true" = latest checkpoint in output_dir; otherwise a checkpoint folder.</summary>
+    [Description("true = continue from the newest checkpoint in output_dir; a folder = that checkpoint; null = fresh start.")]
     public string? ResumeFromCheckpoint { get; set; }
 
-    /// <summary>A fresh run into an output_dir holding an earlier run's checkpoints or results replaces them (else it refuses).</summary>
+    [Description("A fresh run into an output_dir holding an earlier run's checkpoints or results replaces them; false refuses to start.")]
     public bool OverwriteOutputDir { get; set; }
 
-    /// <summary>Shuffle the training data each epoch (seeded); false keeps file order.</summary>
+    [Description("Shuffle the training data each epoch (seeded by seed and epoch); false keeps file order.")]
     public bool Shuffle { get; set; } = true;
 
-    /// <summary>What to do when a loss or gradient is NaN/Inf: "abort" (default) or "skip" the step.</summary>
-    public string NanPolicy { get; set; } = "abort";
+    [Description("On a NaN/Inf loss or gradient: abort (stop, weights unchanged) or skip the step and count it.")]
+    public NanPolicy NanPolicy { get; set; } = NanPolicy.Abort;
 
-    /// <summary>Trackers: any of "jsonl", "tensorboard" (console progress is always on).</summary>
+    [Description("Name printed on the first progress line (run NAME: training …); default: the output folder's name. tracking.run_name sets it too.")]
+    public string? RunName { get; set; }
+
+    [Description("TensorBoard event folder; default output_dir/runs. tracking.logging_dir sets it too.")]
+    public string? LoggingDir { get; set; }
+
+    [Description("Trackers: jsonl (output_dir/metrics.jsonl), tensorboard (logging_dir). Console progress is always on. tracking.report_to sets it too.")]
     public List<string> ReportTo { get; set; } = ["jsonl", "tensorboard"];
 
-    /// <summary>Number of worker threads for kernels (0 = all cores).</summary>
+    [Description("Kernel worker threads; 0 = all cores.")]
     public int Threads { get; set; }
 
     // ---- Preference tuning (TRL DPOConfig / ORPOConfig / CPOConfig names; used when Method is not "sft") ----

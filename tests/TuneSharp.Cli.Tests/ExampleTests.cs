@@ -74,23 +74,23 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
             var tokDir = SharedAssets.Require("models/tinystories-656k");
             File.WriteAllText(Path.Combine(dir, "qa.jsonl"), "{\"question\":\"a\",\"answer\":\"b\"}\n");
             var (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "qa.jsonl"), "--tokenizer", tokDir);
-            Assert.Equal(1, code);
+            Assert.Equal((int)ExitCode.InputFormat, code);
             Assert.Contains("row 1", err);
             Assert.Contains("'instruction'", err);
             Assert.Contains("dataset.columns", err);
 
             File.WriteAllText(Path.Combine(dir, "bad.jsonl"), "{\"instruction\":\"a\",\"output\":\"b\"}\n{\"instruction\": oops}\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.jsonl"), "--tokenizer", tokDir);
-            Assert.Equal(1, code);
+            Assert.Equal((int)ExitCode.InputFormat, code);
             Assert.Contains("bad.jsonl:2", err);
 
             File.WriteAllText(Path.Combine(dir, "bad.csv"), "instruction,output\n\"unterminated,x\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.csv"), "--tokenizer", tokDir);
-            Assert.Equal(1, code);
+            Assert.Equal((int)ExitCode.InputFormat, code);
             Assert.Contains("bad.csv", err);
 
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "qa.jsonl"), "--tokenizer", tokDir, "--format", "custom", "--template", "Answer this:");
-            Assert.Equal(1, code);
+            Assert.Equal((int)ExitCode.InputFormat, code);
             Assert.Contains("placeholder", err);
             Assert.All(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.DoesNotContain("   at ", l));
         }
@@ -143,7 +143,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
             Assert.True(code == 0, err);
             Assert.Equal(8, File.ReadAllLines(Path.Combine(dir, "e.jsonl")).Length);
             (code, _, err) = Cli("data", "augment", "-i", Path.Combine(root, "obfuscated-reviews/data/reviews.jsonl"), "-o", Path.Combine(dir, "b.jsonl"), "--liaison-rate", "2");
-            Assert.Equal(1, code);
+            Assert.Equal((int)ExitCode.InputFormat, code);
             Assert.Contains("liaison_rate", err);
         }
         finally { Directory.Delete(dir, true); }

@@ -179,20 +179,20 @@ public sealed class LoraTests
     [Fact]
     public void BadConfigsGiveClearMessages()
     {
-        var e1 = Assert.Throws<ArgumentException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { R = 0, TargetModules = ["q_proj"] }));
+        var e1 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { R = 0, TargetModules = ["q_proj"] }));
         Assert.Contains("r (rank) must be a positive", e1.Message);
-        var e2 = Assert.Throws<ArgumentException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { LoraAlpha = 0, TargetModules = ["q_proj"] }));
+        var e2 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { LoraAlpha = 0, TargetModules = ["q_proj"] }));
         Assert.Contains("lora_alpha", e2.Message);
-        var e3 = Assert.Throws<ArgumentException>(() => LoraModel.Inject(TinyModel(), Config("q_proj", "qkv_proj")));
+        var e3 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), Config("q_proj", "qkv_proj")));
         Assert.Contains("'qkv_proj' matches no linear layer", e3.Message);
         Assert.Contains("gate_proj", e3.Message); // lists what exists
-        var e4 = Assert.Throws<NotSupportedException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { Bias = "all", TargetModules = ["q_proj"] }));
+        var e4 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { Bias = "all", TargetModules = ["q_proj"] }));
         Assert.Contains("bias 'all'", e4.Message);
-        var e5 = Assert.Throws<NotSupportedException>(() => LoraModel.Inject(TinyModel(), Config("q_proj", "embed_tokens"), otherModuleNames: ["model.embed_tokens"]));
+        var e5 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), Config("q_proj", "embed_tokens"), otherModuleNames: ["model.embed_tokens"]));
         Assert.Contains("embed_tokens", e5.Message);
-        var e6 = Assert.Throws<ArgumentException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { TargetModulesRegex = "nothing.*" }));
+        var e6 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { TargetModulesRegex = "nothing.*" }));
         Assert.Contains("matches no linear layer", e6.Message);
-        var e7 = Assert.Throws<ArgumentException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { TargetModules = [] }));
+        var e7 = Assert.Throws<ConfigException>(() => LoraModel.Inject(TinyModel(), new LoraConfig { TargetModules = [] }));
         Assert.Contains("target_modules is empty", e7.Message);
     }
 }

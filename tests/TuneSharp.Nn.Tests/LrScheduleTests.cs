@@ -55,7 +55,7 @@ public sealed class LrScheduleTests
     [Fact]
     public void UnknownNameListsTheSupportedOnes()
     {
-        var e = Assert.Throws<ArgumentException>(() => LrSchedule.Create("cosine_annealing", 10));
+        var e = Assert.Throws<ConfigException>(() => LrSchedule.Create("cosine_annealing", 10));
         Assert.Contains("cosine_with_restarts", e.Message);
     }
 }

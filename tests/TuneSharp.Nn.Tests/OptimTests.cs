@@ -26,7 +26,7 @@ public sealed class OptimTests
     [Fact]
     public void UnknownOptimizerNameListsSupported()
     {
-        var e = Assert.Throws<ArgumentException>(() => OptimizerFactory.Validate("adafactor"));
+        var e = Assert.Throws<ConfigException>(() => OptimizerFactory.Validate("adafactor"));
         Assert.Contains("unknown optimizer 'adafactor'", e.Message);
         Assert.Contains("adamw_torch", e.Message);
         Assert.Contains("adamw_8bit", e.Message);

@@ -15,7 +15,7 @@ public sealed class CheckpointTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.MaxSteps = 4;
-            o.SaveStrategy = "steps";
+            o.SaveStrategy = IntervalStrategy.Steps;
             o.SaveSteps = 2;
             TrainerTestUtil.Trainer(o).Train();
             var c = Path.Combine(dir, "checkpoint-4");
@@ -42,7 +42,7 @@ public sealed class CheckpointTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.MaxSteps = 4;
-            o.SaveStrategy = "steps";
+            o.SaveStrategy = IntervalStrategy.Steps;
             o.SaveSteps = 2;
             var t = TrainerTestUtil.Trainer(o);
             int saves = 0;
@@ -64,7 +64,7 @@ public sealed class CheckpointTests
 
             var o2 = TrainerTestUtil.Options(dir);
             o2.MaxSteps = 4;
-            o2.SaveStrategy = "steps";
+            o2.SaveStrategy = IntervalStrategy.Steps;
             o2.SaveSteps = 2;
             o2.ResumeFromCheckpoint = "true";
             var resumed = TrainerTestUtil.Trainer(o2);
@@ -101,9 +101,9 @@ public sealed class CheckpointTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.MaxSteps = 8;
-            o.EvalStrategy = "steps";
+            o.EvalStrategy = IntervalStrategy.Steps;
             o.EvalSteps = 2;
-            o.SaveStrategy = "steps";
+            o.SaveStrategy = IntervalStrategy.Steps;
             o.SaveSteps = 2;
             o.SaveTotalLimit = 2;
             o.LoadBestModelAtEnd = true;

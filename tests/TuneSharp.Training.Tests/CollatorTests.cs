@@ -57,17 +57,17 @@ public sealed class CollatorTests
 
             var noIds = Path.Combine(dir, "noids.jsonl");
             File.WriteAllText(noIds, "{\"input_ids\": [1]}\n{\"labels\": [1, 2]}\n");
-            var e = Assert.Throws<InvalidDataException>(() => TokenizedJsonl.Load(noIds));
+            var e = Assert.Throws<TuneSharp.Data.DataFormatException>(() => TokenizedJsonl.Load(noIds));
             Assert.Contains("noids.jsonl:2", e.Message);
             Assert.Contains("input_ids", e.Message);
 
             var mismatch = Path.Combine(dir, "mismatch.jsonl");
             File.WriteAllText(mismatch, "{\"input_ids\": [1, 2], \"labels\": [1]}\n");
-            Assert.Contains("labels", Assert.Throws<InvalidDataException>(() => TokenizedJsonl.Load(mismatch)).Message);
+            Assert.Contains("labels", Assert.Throws<TuneSharp.Data.DataFormatException>(() => TokenizedJsonl.Load(mismatch)).Message);
 
             var oov = Path.Combine(dir, "oov.jsonl");
             File.WriteAllText(oov, "{\"input_ids\": [1, 99]}\n");
-            Assert.Contains("99", Assert.Throws<InvalidDataException>(() => TokenizedJsonl.Load(oov, vocabSize: 48)).Message);
+            Assert.Contains("99", Assert.Throws<TuneSharp.Data.DataFormatException>(() => TokenizedJsonl.Load(oov, vocabSize: 48)).Message);
         }
         finally { TrainerTestUtil.Delete(dir); }
     }

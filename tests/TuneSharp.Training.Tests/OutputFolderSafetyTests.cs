@@ -12,7 +12,7 @@ public sealed class OutputFolderSafetyTests
     {
         var o = TrainerTestUtil.Options(dir);
         o.MaxSteps = 6;
-        o.SaveStrategy = "steps";
+        o.SaveStrategy = IntervalStrategy.Steps;
         o.SaveSteps = 2;
         return o;
     }
@@ -42,7 +42,7 @@ public sealed class OutputFolderSafetyTests
                 second = Record.Exception(() => b.Train());
             };
             var outcome = a.Train();
-            Assert.Equal("completed", outcome.Status);
+            Assert.Equal(TrainStatus.Completed, outcome.Status);
             var locked = Assert.IsType<RunLockedException>(second);
             Assert.Equal(ExitCode.Output, locked.ExitCode);
             Assert.Contains($"PID {Environment.ProcessId}", locked.Message, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class OutputFolderSafetyTests
         {
             File.WriteAllText(Path.Combine(dir, RunLock.HolderFileName), """{"pid": 999999, "host": "gone-host", "started_utc": "2026-01-01 00:00:00Z", "command": "tunesharp train"}""");
             var (t, log) = Logged(TrainerTestUtil.Options(dir));
-            Assert.Equal("completed", t.Train().Status);
+            Assert.Equal(TrainStatus.Completed, t.Train().Status);
             Assert.Contains("PID 999999 on host gone-host", log.ToString(), StringComparison.Ordinal);
             Assert.Contains("stale", log.ToString(), StringComparison.Ordinal);
         }
@@ -134,7 +134,7 @@ public sealed class OutputFolderSafetyTests
             var o = Saving(dir);
             o.ResumeFromCheckpoint = "true";
             var (t, log) = Logged(o);
-            Assert.Equal("completed", t.Train().Status);
+            Assert.Equal(TrainStatus.Completed, t.Train().Status);
             var skipped = log.ToString().Split('\n').Single(l => l.Contains("skipping checkpoint-4:", StringComparison.Ordinal));
             Assert.Contains(file, skipped, StringComparison.Ordinal);
             Assert.Contains("resumed from", log.ToString(), StringComparison.Ordinal);

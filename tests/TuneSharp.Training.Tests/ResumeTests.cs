@@ -11,9 +11,9 @@ public sealed class ResumeTests
         o.MaxSteps = 6;
         o.GradientAccumulationSteps = 2;
         o.LoggingSteps = 2;
-        o.SaveStrategy = "steps";
+        o.SaveStrategy = IntervalStrategy.Steps;
         o.SaveSteps = 3;
-        o.LrSchedulerType = "linear";
+        o.LrSchedulerType = SchedulerType.Linear;
         o.WarmupSteps = 2;
         o.WeightDecay = 0.01;
         return o;
@@ -41,7 +41,7 @@ public sealed class ResumeTests
             using var cts = new CancellationTokenSource();
             b1.Logged += e => { if (e["step"]?.GetValue<int>() >= 4) cts.Cancel(); };
             var first = b1.Train(cts.Token);
-            Assert.Equal("interrupted", first.Status);
+            Assert.Equal(TrainStatus.Interrupted, first.Status);
             Assert.Equal(4, first.GlobalStep);
             Assert.True(Directory.Exists(Path.Combine(split, "checkpoint-4")));
 
@@ -50,7 +50,7 @@ public sealed class ResumeTests
             oc.ResumeFromCheckpoint = "true";
             var b2 = TrainerTestUtil.Trainer(oc, data, dropout: 0.1f, modelSeed: 3);
             var second = b2.Train();
-            Assert.Equal("completed", second.Status);
+            Assert.Equal(TrainStatus.Completed, second.Status);
             for (int s = 5; s <= 6; s++) Assert.Equal(a.StepLosses[s], b2.StepLosses[s]); // bitwise
             for (int s = 1; s <= 4; s++) Assert.Equal(a.StepLosses[s], b1.StepLosses[s]);
             var la = a.State.LogHistory.Where(l => l.ContainsKey("loss")).Select(l => l["loss"]!.GetValue<double>()).ToArray();

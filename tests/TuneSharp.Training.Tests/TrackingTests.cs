@@ -13,7 +13,7 @@ public sealed class TrackingTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.MaxSteps = 4;
-            o.EvalStrategy = "steps";
+            o.EvalStrategy = IntervalStrategy.Steps;
             o.EvalSteps = 2;
             var console = new StringWriter();
             var t = TrainerTestUtil.Trainer(o, TrainerTestUtil.Data(8), TrainerTestUtil.Data(3, seed: 4));

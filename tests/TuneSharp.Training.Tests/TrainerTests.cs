@@ -26,7 +26,7 @@ public sealed class TrainerTests
             var trainer = new SftTrainer(model, null, o, data, data, lora) { Progress = new Tracking.ConsoleProgress(TextWriter.Null) };
             double before = trainer.Evaluate();
             var outcome = trainer.Train();
-            Assert.Equal("completed", outcome.Status);
+            Assert.Equal(TrainStatus.Completed, outcome.Status);
             Assert.Equal(30, outcome.GlobalStep);
             double after = trainer.Evaluate();
             Assert.True(after < before - 0.1, $"eval loss {before} → {after}");
@@ -164,7 +164,7 @@ public sealed class TrainerTests
             lora.AdaptedLayers[0].Lora!.B.Value.Span[0] = float.PositiveInfinity;
             var a = lora.AdaptedLayers[1].Lora!.A.Value.ToFloatArray();
             var o = TrainerTestUtil.Options(dir);
-            o.NanPolicy = "skip";
+            o.NanPolicy = NanPolicy.Skip;
             o.MaxSteps = 3;
             var trainer = new SftTrainer(model, null, o, TrainerTestUtil.Data(6), null, lora) { Progress = new Tracking.ConsoleProgress(TextWriter.Null) };
             var outcome = trainer.Train();
@@ -183,23 +183,21 @@ public sealed class TrainerTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.Optim = "sgd_magic";
-            Assert.Contains("unknown optim 'sgd_magic'", Assert.Throws<TrainingSetupException>(() => TrainerTestUtil.Trainer(o)).Message);
-            o = TrainerTestUtil.Options(dir);
-            o.LrSchedulerType = "zigzag";
-            Assert.Contains("lr_scheduler_type 'zigzag'", Assert.Throws<TrainingSetupException>(() => TrainerTestUtil.Trainer(o)).Message);
+            Assert.Contains("training.optim 'sgd_magic' is unknown", Assert.Throws<ConfigException>(() => TrainerTestUtil.Trainer(o)).Message);
+            Assert.Contains("'zigzag' is not one of linear, cosine", Assert.Throws<ConfigException>(() => Config.RunConfig.Parse("training: {lr_scheduler_type: zigzag}")).Message);
             var file = Path.Combine(dir, "a-file");
             File.WriteAllText(file, "x");
             o = TrainerTestUtil.Options(Path.Combine(file, "out"));
             Assert.Contains("not writable", Assert.Throws<TrainingSetupException>(() => TrainerTestUtil.Trainer(o)).Message);
             o = TrainerTestUtil.Options(dir);
-            o.EvalStrategy = "steps";
-            Assert.Contains("evaluation data", Assert.Throws<TrainingSetupException>(() => TrainerTestUtil.Trainer(o)).Message);
+            o.EvalStrategy = IntervalStrategy.Steps;
+            Assert.Contains("evaluation data", Assert.Throws<ConfigException>(() => TrainerTestUtil.Trainer(o)).Message);
 
             var model = TrainerTestUtil.TinyModel();
             var rank0 = new LoraConfig { R = 0, TargetModules = ["q_proj"] };
-            Assert.Contains("rank", Assert.ThrowsAny<ArgumentException>(() => LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), rank0)).Message);
+            Assert.Contains("rank", Assert.ThrowsAny<ConfigException>(() => LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), rank0)).Message);
             var missing = new LoraConfig { R = 4, TargetModules = ["q_porj"] };
-            Assert.Contains("q_porj", Assert.ThrowsAny<ArgumentException>(() => LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), missing)).Message);
+            Assert.Contains("q_porj", Assert.ThrowsAny<ConfigException>(() => LoraModel.Inject(model.Linears.Select(l => (l.Name, l)), missing)).Message);
         }
         finally { TrainerTestUtil.Delete(dir); }
     }
@@ -212,13 +210,13 @@ public sealed class TrainerTests
         {
             var o = TrainerTestUtil.Options(dir);
             o.MaxSteps = 20;
-            o.EvalStrategy = "steps";
+            o.EvalStrategy = IntervalStrategy.Steps;
             o.EvalSteps = 2;
             o.EarlyStoppingPatience = 2;
             o.EarlyStoppingThreshold = 100; // no improvement can exceed it
             var t = TrainerTestUtil.Trainer(o, TrainerTestUtil.Data(8), TrainerTestUtil.Data(4, seed: 99));
             var outcome = t.Train();
-            Assert.Equal("early_stopped", outcome.Status);
+            Assert.Equal(TrainStatus.EarlyStopped, outcome.Status);
             Assert.Equal(6, outcome.GlobalStep); // evals at 2 (best set), 4 (1), 6 (2 ≥ patience)
             Assert.Equal(3, t.State.LogHistory.Count(l => l.ContainsKey("eval_loss")));
         }

@@ -21,10 +21,10 @@ public static class ChatCommand
         var seed = new Option<int?>("--seed") { Description = "Sampling seed (reproducible replies)" };
         var cmd = new Command("chat", "Chat with a model: type a message, the reply streams back; /reset starts over, /exit quits (stdin may be piped)");
         foreach (var o in new Option[] { model, adapter, system, maxNew, temperature, topP, rep, seed }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             string path = p.GetValue(model)!;
-            if (!Directory.Exists(path) && !File.Exists(path)) throw new FileNotFoundException($"{path}: no such model folder or file. Give a Hugging Face folder or a .gguf file.");
+            if (!Directory.Exists(path) && !File.Exists(path)) throw new UsageException($"{path}: no such model folder or file. Give a Hugging Face folder or a .gguf file.");
             var gen = Generator.FromPretrained(path);
             // Unmerged: the adapter runs on its side path over the base weights (one forward, no merged copy).
             if (p.GetValue(adapter) is { } ad) gen.LoadAdapter(ad);
@@ -65,7 +65,7 @@ public static class ChatCommand
                 history.Add(Message("assistant", result.Text.Trim()));
             }
             return 0;
-        }));
+        });
         return cmd;
     }
 

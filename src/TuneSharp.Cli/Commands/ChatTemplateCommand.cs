@@ -1,9 +1,7 @@
 // `tunesharp chat-template`: renders a conversation with a tokenizer directory's chat template and prints the exact text (UTF-8, no trailing newline added).
 using System.CommandLine;
 using System.Text;
-using System.Text.Json;
 using TuneSharp.Tokenizers;
-using TuneSharp.Tokenizers.Jinja;
 
 namespace TuneSharp.Cli.Commands;
 
@@ -36,33 +34,12 @@ public static class ChatTemplateCommand
 
     private static int Run(string tokenizerDir, string messagesPath, bool addGenerationPrompt, string? templateName)
     {
-        try
-        {
-            var template = ChatTemplate.FromDirectory(tokenizerDir, templateName);
-            if (!File.Exists(messagesPath)) throw new FileNotFoundException($"messages file not found: {messagesPath}");
-            var (msgs, variables) = ChatTemplate.ParseConversationJson(File.ReadAllText(messagesPath), messagesPath);
-            var text = template.Render(msgs, addGenerationPrompt, extraVariables: variables);
-            using var stdout = Console.OpenStandardOutput();
-            stdout.Write(new UTF8Encoding(false).GetBytes(text));
-            return 0;
-        }
-        catch (ChatTemplateException ex)
-        {
-            return Fail($"the chat template raised an exception: {ex.Message}");
-        }
-        catch (TemplateException ex)
-        {
-            return Fail($"chat template error: {ex.Message}");
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or JsonException or ArgumentException or UnauthorizedAccessException)
-        {
-            return Fail(ex.Message);
-        }
-    }
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
-        return 1;
+        var template = ChatTemplate.FromDirectory(tokenizerDir, templateName);
+        if (!File.Exists(messagesPath)) throw new UsageException($"--messages {messagesPath}: file not found");
+        var (msgs, variables) = ChatTemplate.ParseConversationJson(File.ReadAllText(messagesPath), messagesPath);
+        var text = template.Render(msgs, addGenerationPrompt, extraVariables: variables);
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(new UTF8Encoding(false).GetBytes(text));
+        return 0;
     }
 }

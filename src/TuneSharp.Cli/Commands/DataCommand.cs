@@ -9,7 +9,7 @@ using TuneSharp.Data.Loading;
 using TuneSharp.Data.Tokenizers;
 using TuneSharp.Tokenizers;
 using TuneSharp.Training.Config;
-using TuneSharp.Training.Formatting;
+using TuneSharp.Training.Runs;
 
 namespace TuneSharp.Cli.Commands;
 
@@ -50,58 +50,41 @@ public static partial class DataCommand
                 cmd.Options.Add(o);
         }
 
-        /// <summary>The formatter, the tokenizer folder and the rows (streamed, columns mapped) these flags describe.</summary>
+        /// <summary>
+        /// The formatter, the tokenizer folder and the rows (streamed, columns mapped) these flags describe. Flags become
+        /// key=value overrides of the run config, and the library's RunData builds everything, so preview and stats read
+        /// a config exactly as `train` does.
+        /// </summary>
         public (PromptFormatter Formatter, string TokenizerDir, IEnumerable<(string File, long Row, JsonObject Value)> Rows) Build(ParseResult p)
         {
-            var configPath = p.GetValue(Config);
-            var rc = configPath is { } cf ? RunConfig.Load(cf) : new RunConfig();
-            var d = rc.Dataset;
-            var data = p.GetValue(Data) is { Length: > 0 } given ? given : DatasetSources.SplitList(d.Path).ToArray();
-            if (data.Length == 0 && d.DataFiles.Count == 0) throw new ArgumentException("no dataset: give --data FILE|DIR|GLOB (or --config with dataset.path)");
-            string kindName = p.GetValue(Format) ?? (configPath != null ? d.Format : "alpaca");
-            string tokDir = p.GetValue(Tokenizer) ?? p.GetValue(Model) ?? rc.Tokenizer.Path ?? rc.Model.NameOrPath
-                ?? throw new ArgumentException("no tokenizer: give --tokenizer DIR or --model DIR (the counts and masks depend on it)");
-            var tok = TuneSharp.Tokenizers.Tokenizer.FromPretrained(tokDir);
-            var kind = PromptFormatOptions.ParseKind(kindName);
-            ChatTemplate? chat = null;
-            if (kind == PromptFormatKind.Chat)
-            {
-                var jinja = p.GetValue(ChatTemplate);
-                chat = jinja != null ? ChatTemplateSetting.Resolve(jinja, null, tokDir, tok) : ChatTemplateSetting.Resolve(rc.Tokenizer.ChatTemplate, configPath, tokDir, tok);
-                chat ??= TuneSharp.Tokenizers.ChatTemplate.TryFromDirectory(tokDir)
-                    ?? throw new DataFormatException($"the chat format needs a chat template, but {tokDir} has none. Pass --chat-template FILE.jinja or use --format alpaca.", field: "chat_template");
-            }
-            var mapping = new Dictionary<string, string>(d.Columns);
+            var overrides = new List<string>();
+            void Set(string key, string? value) { if (value != null) overrides.Add($"{key}='{value.Replace("'", "''")}'"); }
+            Set("dataset.file_format", p.GetValue(FileFormat));
+            Set("dataset.format", p.GetValue(Format));
+            Set("dataset.template", p.GetValue(Template));
+            Set("dataset.response_template", p.GetValue(Response));
+            Set("dataset.instruction_template", p.GetValue(Instruction));
+            Set("tokenizer.chat_template", p.GetValue(ChatTemplate) is { } ct ? Path.GetFullPath(ct) : null);
+            if (p.GetValue(MaxLen) is int ml) Set("training.max_seq_length", ml.ToString(CultureInfo.InvariantCulture));
+            if (p.GetValue(All)) Set("training.completion_only_loss", "false");
             foreach (var c in p.GetValue(Columns) ?? [])
             {
                 var parts = c.Split('=', 2);
                 if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                    throw new ArgumentException($"--column '{c}': write it as target=source, e.g. --column instruction=Q");
-                mapping[parts[0]] = parts[1];
+                    throw new UsageException($"--column '{c}': write it as target=source, e.g. --column instruction=Q");
+                Set($"dataset.columns.{parts[0]}", parts[1]);
             }
-            var response = p.GetValue(Response) ?? d.ResponseTemplate;
-            var formatter = new PromptFormatter(tok, new PromptFormatOptions
-            {
-                Kind = kind, PromptTemplate = p.GetValue(Template) ?? d.Template,
-                ResponseTemplate = kind == PromptFormatKind.Custom ? response : null,
-                ResponseMarker = kind == PromptFormatKind.Custom ? null : response,
-                InstructionMarker = p.GetValue(Instruction) ?? d.InstructionTemplate,
-                ChatTemplate = chat, CompletionOnly = !p.GetValue(All) && rc.Training.CompletionOnlyLoss,
-                MaxSeqLength = p.GetValue(MaxLen) ?? (configPath != null ? rc.Training.MaxSeqLength : 0),
-            });
-            var baseDir = configPath != null ? Path.GetDirectoryName(Path.GetFullPath(configPath)) : null;
-            var rows = DatasetFiles.StreamSplit(data, p.GetValue(Split) ?? d.Split, DatasetSources.ParseDataFiles(d.DataFiles), baseDir,
-                DatasetFiles.ParseFormat(p.GetValue(FileFormat) ?? d.FileFormat));
-            if (mapping.Count > 0) rows = rows.Select(r => (r.File, r.Row, Rename(r.Value, mapping)));
-            return (formatter, tokDir, rows);
-        }
-
-        private static JsonObject Rename(JsonObject row, Dictionary<string, string> mapping)
-        {
-            var renamed = new JsonObject();
-            var from = mapping.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
-            foreach (var (k, v) in row) renamed[from.TryGetValue(k, out var to) ? to : k] = v?.DeepClone();
-            return renamed;
+            var rc = p.GetValue(Config) is { } cf ? RunConfig.Load(cf, overrides) : RunConfig.FromOverrides(overrides);
+            if (p.GetValue(Data) is { Length: > 0 } given) rc.Dataset.Path = string.Join('\n', given.Select(Path.GetFullPath));
+            if (p.GetValue(Tokenizer) is { } t) rc.Tokenizer.Path = Path.GetFullPath(t);
+            else if (p.GetValue(Model) is { } m) rc.Tokenizer.Path = Path.GetFullPath(m);
+            if (DatasetSources.SplitList(rc.Dataset.Path).Count == 0 && rc.Dataset.DataFiles.Count == 0)
+                throw new UsageException("no dataset: give --data FILE|DIR|GLOB (or --config with dataset.path)");
+            if (rc.Tokenizer.Path == null && rc.Model.NameOrPath == null)
+                throw new UsageException("no tokenizer: give --tokenizer DIR or --model DIR (the counts and masks depend on it)");
+            string tokDir = RunData.TokenizerSource(rc);
+            var formatter = RunData.CreateFormatter(rc, RunData.LoadTokenizer(rc, tokDir), tokDir);
+            return (formatter, tokDir, RunData.StreamRows(rc, rc.Dataset.Path, p.GetValue(Split) ?? rc.Dataset.Split));
         }
     }
 
@@ -114,7 +97,7 @@ public static partial class DataCommand
         flags.AddTo(cmd);
         cmd.Options.Add(rows);
         cmd.Options.Add(json);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             var (formatter, tokDir, data) = flags.Build(p);
             var tok = formatter.Tokenizer;
@@ -163,7 +146,7 @@ public static partial class DataCommand
                 $"{missing} rows without their marker; {coverage.UnknownCharacters} characters became unknown tokens; format {formatter.Options.Kind.ToString().ToLowerInvariant()}, tokenizer {tokDir}");
             (asJson ? Console.Error : Console.Out).WriteLine(summary);
             return 0;
-        }));
+        });
         return cmd;
     }
 

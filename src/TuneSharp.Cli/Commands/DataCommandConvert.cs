@@ -33,7 +33,7 @@ public static partial class DataCommand
         var cmd = new Command("convert", "Convert domain material into instruction/input/output rows, or any dataset file into JSONL or Parquet");
         cmd.Arguments.Add(kind);
         foreach (var o in new Option[] { input, output, split, term, english, desc, directions, endpoint, llm, keyEnv, chunk }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             var inputs = p.GetValue(input)!;
             string outPath = p.GetValue(output)!;
@@ -46,13 +46,13 @@ public static partial class DataCommand
                 "exam" => Files().SelectMany(f => ExamConverter.ConvertFile(f, Warn)).ToList(),
                 "glossary" => GlossaryConverter.ConvertFiles(Files(), p.GetValue(term), p.GetValue(desc), p.GetValue(english), ParseDirections(p.GetValue(directions)!), Warn),
                 "llm-extract" => Files().SelectMany(f => ExtractWithLlm(f, p.GetValue(endpoint), p.GetValue(llm)!, p.GetValue(keyEnv)!, p.GetValue(chunk))).ToList(),
-                var other => throw new ArgumentException($"unknown converter '{other}'{(Suggest.Closest(other!, ["exam", "glossary", "llm-extract"]) is { } s ? $" (did you mean '{s}'?)" : "")}; use exam, glossary or llm-extract, or none to convert the format"),
+                var other => throw new UsageException($"unknown converter '{other}'{(Suggest.Closest(other!, ["exam", "glossary", "llm-extract"]) is { } s ? $" (did you mean '{s}'?)" : "")}; use exam, glossary or llm-extract, or none to convert the format"),
             };
             if (rows.Count == 0) throw new DataFormatException("the converter found nothing to convert; check the input's markers/columns", string.Join(", ", inputs));
             DatasetWriter.Write(outPath, rows);
             Console.Out.WriteLine($"{rows.Count} rows → {outPath}{(warnings > 0 ? $" ({warnings} warnings above: those rows were skipped)" : "")}");
             return 0;
-        }));
+        });
         return cmd;
     }
 
@@ -61,12 +61,12 @@ public static partial class DataCommand
         "both" => GlossaryConverter.Directions.Both,
         "forward" or "term-to-description" => GlossaryConverter.Directions.Forward,
         "reverse" or "description-to-term" => GlossaryConverter.Directions.Reverse,
-        _ => throw new ArgumentException($"--directions '{s}': use both, forward or reverse"),
+        _ => throw new UsageException($"--directions '{s}': use both, forward or reverse"),
     };
 
     private static IReadOnlyList<JsonObject> ExtractWithLlm(string path, string? endpoint, string model, string keyEnv, int chunkChars)
     {
-        if (string.IsNullOrWhiteSpace(endpoint)) throw new ArgumentException("llm-extract needs --endpoint URL (an OpenAI-compatible /v1 base URL)");
+        if (string.IsNullOrWhiteSpace(endpoint)) throw new UsageException("llm-extract needs --endpoint URL (an OpenAI-compatible /v1 base URL)");
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         var extractor = new LlmQaExtractor(http, new LlmQaExtractorOptions
         {
@@ -90,12 +90,12 @@ public static partial class DataCommand
         var similar = new Option<double>("--similar-jamo-rate") { Description = "Probability of substituting a similar-sounding jamo", DefaultValueFactory = _ => 0.2 };
         var cmd = new Command("augment", "Multiply Korean text by Hangul obfuscation (seeded), keeping the originals for restoration training");
         foreach (var o in new Option[] { input, output, column, target, keep, ratio, copies, seed, fin, liaison, similar }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             var opts = new HangulObfuscationOptions { FinalInsertionRate = p.GetValue(fin), LiaisonRate = p.GetValue(liaison), SimilarJamoRate = p.GetValue(similar) };
             opts.Validate();
             int n = p.GetValue(copies);
-            if (n < 0) throw new ArgumentException($"--copies must be ≥ 0 (got {n})");
+            if (n < 0) throw new UsageException($"--copies must be ≥ 0 (got {n})");
             double r = p.GetValue(ratio) ?? n;
             var ds = DatasetFiles.LoadSplit(p.GetValue(input)!, "train");
             var rows = DatasetAugmenter.Augment(ds, p.GetValue(column)!, p.GetValue(target)!, new HangulObfuscator(opts), p.GetValue(seed), r,
@@ -104,7 +104,7 @@ public static partial class DataCommand
             DatasetWriter.Write(p.GetValue(output)!, rows, ds.Source);
             Console.Out.WriteLine($"{ds.Count} rows{(p.GetValue(keep) ? " kept" : "")} + obfuscated copies (ratio {r}) → {rows.Count} rows → {p.GetValue(output)}");
             return 0;
-        }));
+        });
         return cmd;
     }
 }

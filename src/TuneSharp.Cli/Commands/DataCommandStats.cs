@@ -17,7 +17,7 @@ public static partial class DataCommand
         flags.AddTo(cmd);
         cmd.Options.Add(plot);
         cmd.Options.Add(json);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             var (formatter, tokDir, data) = flags.Build(p);
             var coverage = new TokenizerCoverage(formatter.Tokenizer);
@@ -54,7 +54,7 @@ public static partial class DataCommand
                 if (p.GetValue(plot) is { } written) Console.Out.WriteLine($"histogram → {written}");
             }
             return 0;
-        }));
+        });
         return cmd;
     }
 }

@@ -108,14 +108,6 @@ public static class EvalCommand
         return cmd;
     }
 
-    /// <summary>Runs a verb body: TuneSharp errors print one paragraph and exit with their documented code; others go through the shared guard.</summary>
-    internal static int Run(Func<int> body) => DataCommandSupport.Guard(() =>
-    {
-        try { return body(); }
-        catch (TuneSharpException e)
-        {
-            Console.Error.WriteLine("error: " + e.Message.ReplaceLineEndings(" ").Trim());
-            return (int)e.ExitCode;
-        }
-    });
+    /// <summary>Runs a verb body; failures go to the CLI's one error handler (Program.Main → CliErrorHandler).</summary>
+    internal static int Run(Func<int> body) => body();
 }

@@ -30,19 +30,8 @@ public static class ExportCommand
         var modelfile = new Option<bool>("--ollama-modelfile") { Description = "--to gguf: write an Ollama Modelfile beside each GGUF" };
         var cmd = new Command("export", "Export a model (+ LoRA adapter) as a merged Hugging Face folder, GGUF files, or a GGUF LoRA adapter for llama.cpp");
         foreach (var o in new Option[] { model, adapter, to, dtype, quant, output, tokenizer, shard, check, noCheck, modelfile }) cmd.Options.Add(o);
-        cmd.SetAction(p =>
-        {
-            try
-            {
-                return Run(p.GetValue(model)!, p.GetValue(adapter), p.GetValue(to)!, p.GetValue(dtype)!, p.GetValue(quant)!, p.GetValue(output)!,
-                    p.GetValue(tokenizer), p.GetValue(shard)!, !p.GetValue(noCheck), p.GetValue(modelfile));
-            }
-            catch (TuneSharpException e)
-            {
-                Console.Error.WriteLine("error: " + e.Message);
-                return (int)e.ExitCode;
-            }
-        });
+        cmd.SetAction(p => Run(p.GetValue(model)!, p.GetValue(adapter), p.GetValue(to)!, p.GetValue(dtype)!, p.GetValue(quant)!, p.GetValue(output)!,
+            p.GetValue(tokenizer), p.GetValue(shard)!, !p.GetValue(noCheck), p.GetValue(modelfile)));
         return cmd;
     }
 

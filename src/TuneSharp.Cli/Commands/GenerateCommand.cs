@@ -54,80 +54,66 @@ public static class GenerateCommand
 
     private static int Run(string modelPath, string[] adapters, string? useAdapter, string? prompt, string? promptIds, bool chat, bool json, GenerationOptions options)
     {
-        try
+        options.Validate();
+        if ((prompt is null) == (promptIds is null)) throw new UsageException("give exactly one of --prompt or --prompt-ids");
+        if (chat && promptIds is not null) throw new UsageException("--chat needs --prompt (a user message)");
+        int[]? ids = promptIds is null ? null : ParseIds(promptIds);
+        var gen = Generator.FromPretrained(modelPath);
+        using var _ = gen.Model;
+        var names = new List<string>();
+        foreach (var spec in adapters)
         {
-            options.Validate();
-            if ((prompt is null) == (promptIds is null)) return Fail("give exactly one of --prompt or --prompt-ids");
-            if (chat && promptIds is not null) return Fail("--chat needs --prompt (a user message)");
-            int[]? ids = promptIds is null ? null : ParseIds(promptIds);
-            var gen = Generator.FromPretrained(modelPath);
-            using var _ = gen.Model;
-            var names = new List<string>();
-            foreach (var spec in adapters)
-            {
-                int eq = spec.IndexOf('=');
-                // NAME=DIR, unless the text before '=' is a path (an existing folder whose name holds '=').
-                var (name, dir) = eq > 0 && !Directory.Exists(spec) ? (spec[..eq], spec[(eq + 1)..]) : (Nn.AdapterSelection.DefaultName, spec);
-                gen.LoadAdapter(dir, name);
-                names.Add(name);
-            }
-            string? chosen = useAdapter switch
-            {
-                null => names.Count switch
-                {
-                    0 => null,
-                    1 => names[0],
-                    _ => throw new ArgumentException($"{names.Count} adapters loaded ({string.Join(", ", names)}): pick one with --use-adapter NAME"),
-                },
-                "none" => null,
-                var n when names.Contains(n) => n,
-                var n => throw new ArgumentException($"--use-adapter {n}: no adapter of that name was given (loaded: {(names.Count == 0 ? "none" : string.Join(", ", names))})"),
-            };
-            options = options with { Adapter = chosen };
-            if (ids is null)
-            {
-                ids = chat
-                    ? gen.EncodeChat([new Dictionary<string, object?> { ["role"] = "user", ["content"] = prompt }])
-                    : gen.Encode(prompt!);
-            }
-            GenerationResult r;
-            if (json)
-            {
-                r = gen.Generate(ids, options);
-                Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-                {
-                    ["prompt_ids"] = r.PromptIds,
-                    ["generated_ids"] = r.GeneratedIds,
-                    ["text"] = r.Text,
-                }, JsonOut));
-            }
-            else
-            {
-                // Streamed pieces are valid UTF-8 only as bytes written straight to the process's stdout.
-                using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
-                r = gen.Generate(ids, options, s => stdout.Write(s));
-                stdout.WriteLine();
-            }
-            return 0;
+            int eq = spec.IndexOf('=');
+            // NAME=DIR, unless the text before '=' is a path (an existing folder whose name holds '=').
+            var (name, dir) = eq > 0 && !Directory.Exists(spec) ? (spec[..eq], spec[(eq + 1)..]) : (Nn.AdapterSelection.DefaultName, spec);
+            gen.LoadAdapter(dir, name);
+            names.Add(name);
         }
-        catch (Exception e)
+        string? chosen = useAdapter switch
         {
-            // Every failure (bad model folder, config, GGUF, ids, options) is one line on stderr, no stack trace.
-            return Fail(e.Message.ReplaceLineEndings(" ").Trim());
+            null => names.Count switch
+            {
+                0 => null,
+                1 => names[0],
+                _ => throw new UsageException($"{names.Count} adapters loaded ({string.Join(", ", names)}): pick one with --use-adapter NAME"),
+            },
+            "none" => null,
+            var n when names.Contains(n) => n,
+            var n => throw new UsageException($"--use-adapter {n}: no adapter of that name was given (loaded: {(names.Count == 0 ? "none" : string.Join(", ", names))})"),
+        };
+        options = options with { Adapter = chosen };
+        if (ids is null)
+        {
+            ids = chat
+                ? gen.EncodeChat([new Dictionary<string, object?> { ["role"] = "user", ["content"] = prompt }])
+                : gen.Encode(prompt!);
         }
+        GenerationResult r;
+        if (json)
+        {
+            r = gen.Generate(ids, options);
+            Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["prompt_ids"] = r.PromptIds,
+                ["generated_ids"] = r.GeneratedIds,
+                ["text"] = r.Text,
+            }, JsonOut));
+        }
+        else
+        {
+            // Streamed pieces are valid UTF-8 only as bytes written straight to the process's stdout.
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            r = gen.Generate(ids, options, s => stdout.Write(s));
+            stdout.WriteLine();
+        }
+        return 0;
     }
 
     private static int[] ParseIds(string s)
     {
         var parts = s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new FormatException("--prompt-ids is empty");
+        if (parts.Length == 0) throw new UsageException("--prompt-ids is empty; give comma-separated token ids, e.g. 1,80,147");
         return parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-            ? v : throw new FormatException($"--prompt-ids: \"{p}\" is not a token id")).ToArray();
-    }
-
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"tunesharp generate: {message}");
-        return 1;
+            ? v : throw new UsageException($"--prompt-ids: \"{p}\" is not a token id (give comma-separated non-negative integers)")).ToArray();
     }
 }

@@ -18,16 +18,16 @@ public static class InfoCommand
         var adapter = new Option<string?>("--adapter") { Description = "PEFT LoRA adapter folder: rank, alpha, targets, tensors" };
         var cmd = new Command("info", "Summarize a model and its tokenizer: architecture, parameters, dtypes, vocabulary, special tokens, chat template");
         foreach (var o in new Option[] { model, tokenizer, json, adapter }) cmd.Options.Add(o);
-        cmd.SetAction(p => DataCommandSupport.Guard(() =>
+        cmd.SetAction(p =>
         {
             string? m = p.GetValue(model), t = p.GetValue(tokenizer), ad = p.GetValue(adapter);
-            if (m == null && t == null && ad == null) throw new ArgumentException("give --model DIR|FILE.gguf, --tokenizer DIR and/or --adapter DIR");
+            if (m == null && t == null && ad == null) throw new UsageException("give --model DIR|FILE.gguf, --tokenizer DIR and/or --adapter DIR");
             var info = new JsonObject();
             if (ad != null) info["adapter"] = AdapterInfo(ad);
             if (m != null && File.Exists(m) && TuneSharp.Models.Loading.TokenizerFiles.IsGguf(m)) info["gguf"] = GgufInfo(m);
             if (m != null && !(info["gguf"] is JsonObject g && (string?)g["type"] == "adapter"))
             {
-                if (!Directory.Exists(m) && !File.Exists(m)) throw new FileNotFoundException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
+                if (!Directory.Exists(m) && !File.Exists(m)) throw new UsageException($"{m}: no such model folder or file. Give a Hugging Face folder (config.json + *.safetensors) or a .gguf file.");
                 using var lm = CausalLM.FromPretrained(m);
                 var c = lm.Config;
                 var dtypes = lm.NamedParameters().GroupBy(x => x.Parameter.DType.ToString())
@@ -59,14 +59,14 @@ public static class InfoCommand
             }
             if (t != null)
             {
-                if (!Directory.Exists(t)) throw new DirectoryNotFoundException($"{t}: tokenizer folder not found");
+                if (!Directory.Exists(t)) throw new UsageException($"{t}: tokenizer folder not found");
                 var template = ChatTemplate.TryFromDirectory(t);
                 info["tokenizer"] = Tok(Tokenizer.FromPretrained(t), t, template);
             }
             if (p.GetValue(json)) Console.Out.WriteLine(info.ToJsonString());
             else Print(info, "");
             return 0;
-        }));
+        });
         return cmd;
     }
 

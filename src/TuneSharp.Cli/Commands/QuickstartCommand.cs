@@ -20,7 +20,7 @@ public static class QuickstartCommand
             "Build a tiny Llama with its own tokenizer, continue pre-training it on embedded trade text (English and Korean), " +
             "LoRA-tune it on an embedded instruction set, compare base vs tuned eval loss and answer a few held-out questions");
         foreach (var opt in new Option[] { output, json, model, seed, pretrainSteps, sftSteps, tiny }) command.Options.Add(opt);
-        command.SetAction(p => DataCommandSupport.Guard(() =>
+        command.SetAction(p =>
         {
             string dir = p.GetValue(output)!;
             var o = p.GetValue(tiny) ? QuickstartOptions.Tiny(dir) : new QuickstartOptions { OutputDir = dir };
@@ -40,7 +40,7 @@ public static class QuickstartCommand
                 return 0;
             }
             finally { Console.CancelKeyPress -= onCancel; }
-        }));
+        });
         return command;
     }
 }

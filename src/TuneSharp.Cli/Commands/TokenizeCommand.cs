@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using TuneSharp.Models.Loading;
-using TuneSharp.Tensors.IO.Gguf;
+using TuneSharp.Data;
 using TuneSharp.Tokenizers;
 
 namespace TuneSharp.Cli.Commands;
@@ -37,15 +37,7 @@ public static class TokenizeCommand
 
     private static int Run(string path, bool addSpecial, bool decode, bool skipSpecial)
     {
-        Tokenizer tok;
-        try
-        {
-            tok = TokenizerFiles.FromFile(path);
-        }
-        catch (Exception e) when (e is IOException or TokenizerFormatException or GgufFormatException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            return Fail(e.Message, 1);
-        }
+        var tok = TokenizerFiles.FromFile(path);
         using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
         using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false, NewLine = "\n" };
         int lineNo = 0;
@@ -72,17 +64,12 @@ public static class TokenizeCommand
             }
             catch (Exception e) when (e is JsonException or ArgumentException)
             {
+                // Lines before the bad one are already out; say which line stopped the run.
                 output.Flush();
-                return Fail($"stdin line {lineNo}: {e.Message}", 2);
+                throw new DataFormatException(e.Message, "stdin", lineNo, inner: e);
             }
         }
         output.Flush();
         return 0;
-    }
-
-    private static int Fail(string message, int code)
-    {
-        Console.Error.WriteLine($"tunesharp tokenize: {message}");
-        return code;
     }
 }

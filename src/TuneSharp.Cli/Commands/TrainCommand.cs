@@ -1,19 +1,11 @@
 // `tunesharp train`: LoRA / QLoRA / full SFT from a YAML config and/or kebab-case flags (TrainingArguments names).
 using System.CommandLine;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using TuneSharp.Data;
-using TuneSharp.Data.Formatting;
-using TuneSharp.Data.Loading;
-using TuneSharp.Models;
-using TuneSharp.Nn;
-using TuneSharp.Nn.Lora;
-using TuneSharp.Nn.Peft;
-using TuneSharp.Tokenizers;
 using TuneSharp.Training;
 using TuneSharp.Training.Config;
+using TuneSharp.Training.Runs;
 using TuneSharp.Training.Sft;
-using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Cli.Commands;
 
@@ -21,7 +13,8 @@ namespace TuneSharp.Cli.Commands;
 /// Flags are generated from <see cref="TrainingOptions"/> by reflection (<c>--per-device-train-batch-size</c> …) plus
 /// model/data/LoRA flags; each becomes a RunConfig override (<c>training.x=v</c>), so YAML, <c>key=value</c>
 /// arguments and flags share one binder and one set of error messages (flags win over the YAML file).
-/// Everything is validated before the first step; Ctrl-C / SIGTERM saves a checkpoint and exits (exit code 130).
+/// The run itself is <see cref="FineTuneRun"/>: everything is validated before the first step; Ctrl-C / SIGTERM saves a
+/// checkpoint and exits (exit code 130).
 /// </summary>
 [CliVerb(20)]
 public static class TrainCommand
@@ -44,7 +37,7 @@ public static class TrainCommand
         ("--init-adapter", "lora.init_adapter", "Start LoRA from this PEFT adapter folder instead of a random init"),
         ("--load-in-4bit", "model.load_in_4bit", "QLoRA: quantize frozen linear weights to NF4 (true/false)"),
         ("--double-quant", "model.bnb_4bit_use_double_quant", "NF4 double quantization of the absmax values (true/false)"),
-        ("--dtype", "model.dtype", "Weight storage: auto, float32, bfloat16, float16"),
+        ("--dtype", "model.dtype", "Base weight storage: auto (as on disk), float32, bfloat16, float16"),
     ];
 
     private static readonly HashSet<string> ListKeys = ["lora.target_modules", "lora.modules_to_save", "training.report_to"];
@@ -76,7 +69,7 @@ public static class TrainCommand
             string flag = "--" + snake.Replace('_', '-');
             if (command.Options.Any(o => o.Name == flag)) continue;
             var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
-            string description = $"training.{snake} ({Describe(type)})";
+            string description = $"training.{snake} ({ConfigKeys.TypeName(prop)}): {prop.GetCustomAttribute<System.ComponentModel.DescriptionAttribute>()?.Description}";
             if (type == typeof(bool))
             {
                 var o = new Option<bool?>(flag) { Description = description, Arity = ArgumentArity.ZeroOrOne };
@@ -96,10 +89,8 @@ public static class TrainCommand
             var list = new List<string>(parse.GetValue(overrides) ?? []);
             foreach (var stray in list.Where(a => a.StartsWith('-')))
             {
-                var known = command.Options.Select(o => o.Name);
-                var hint = Suggest.Closest(stray.Split('=')[0], known);
-                Console.Error.WriteLine($"error: unknown option '{stray}'{(hint != null ? $"; did you mean {hint}?" : "")} (tunesharp train --help lists them)");
-                return 2;
+                var hint = Suggest.Closest(stray.Split('=')[0], command.Options.Select(o => o.Name));
+                throw new UsageException($"unknown option '{stray}'{(hint != null ? $"; did you mean {hint}?" : "")} (tunesharp train --help lists them)");
             }
             foreach (var (option, key, isBool) in flagOptions)
             {
@@ -119,147 +110,12 @@ public static class TrainCommand
         return command;
     }
 
-    private static string Describe(Type t) =>
-        t == typeof(int) ? "integer" : t == typeof(double) ? "number" : t == typeof(ulong) ? "integer ≥ 0" : t == typeof(bool) ? "true/false" : t == typeof(string) ? "text" : "comma-separated list";
-
-    /// <summary>Loads the config, model and data, validates everything, trains. Exit codes: 0 ok, 2 bad input, 3 diverged, 130 interrupted.</summary>
+    /// <summary>Loads the config, model and data (FineTuneRun), then trains; Ctrl-C / SIGTERM saves a checkpoint (exit code 130).</summary>
     public static int Run(string? configPath, IReadOnlyList<string> overrides)
     {
-        RunConfig config;
-        CausalLM? model = null;
-        try
-        {
-            config = configPath != null ? RunConfig.Load(configPath, overrides) : RunConfig.FromOverrides(overrides);
-            var (m, trainer) = Prepare(config);
-            model = m;
-            using var cts = new CancellationTokenSource();
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Console.Error.WriteLine("interrupt: saving a checkpoint after this step…"); cts.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
-            AtomicFile.WriteAllText(Path.Combine(config.Training.OutputDir, "run_config.yaml"), config.ToYaml());
-            var outcome = trainer.Train(cts.Token);
-            return outcome.Status == "interrupted" ? 130 : 0;
-        }
-        catch (TrainingDivergedException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 3;
-        }
-        catch (Exception e) when (e is ConfigException or TrainingSetupException or ModelLoadException or DataFormatException or ArgumentException
-            or InvalidDataException or FileNotFoundException or DirectoryNotFoundException or NotSupportedException or TokenizerFormatException
-            or Models.Config.ConfigException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        finally { model?.Dispose(); }
-    }
-
-    /// <summary>Model + adapter + data + trainer, every check done (nothing trained yet).</summary>
-    public static (CausalLM Model, SftTrainer Trainer) Prepare(RunConfig config)
-    {
-        var t = config.Training;
-        if (string.IsNullOrWhiteSpace(config.Model.NameOrPath)) throw new TrainingSetupException("no model: pass --model DIR or set model.name_or_path");
-        if (string.IsNullOrWhiteSpace(config.Dataset.Path) && config.Dataset.DataFiles.Count == 0) throw new TrainingSetupException("no data: pass --data FILE or set dataset.path");
-        var loraConfig = config.Lora.Enabled ? new LoraConfig
-        {
-            R = config.Lora.R,
-            LoraAlpha = config.Lora.LoraAlpha,
-            LoraDropout = (float)config.Lora.LoraDropout,
-            TargetModules = config.Lora.TargetModules,
-            UseRslora = config.Lora.UseRslora,
-            Bias = config.Lora.Bias,
-            ModulesToSave = config.Lora.ModulesToSave,
-            BaseModelNameOrPath = config.Model.NameOrPath,
-        } : null;
-        if (config.Lora.InitAdapter == null) loraConfig?.Validate(); // rank 0 etc. fail before the model loads
-        if (config.Training.Threads > 0) Tensors.Threading.KernelPool.Threads = config.Training.Threads;
-
-        var dtype = config.Model.Dtype.Trim().ToLowerInvariant() switch
-        {
-            "auto" => ModelDType.Auto,
-            "float32" or "fp32" or "f32" => ModelDType.Float32,
-            "bfloat16" or "bf16" => ModelDType.BFloat16,
-            var other => throw new TrainingSetupException($"model.dtype '{other}' is not one of auto, float32, bfloat16"),
-        };
-        var model = CausalLM.FromPretrained(config.Model.NameOrPath, new ModelLoadOptions { DType = dtype });
-        try
-        {
-            LoraModel? lora = null;
-            if (loraConfig != null)
-            {
-                var linears = model.Linears.Select(l => (l.Name, l)).ToList();
-                // lm_head takes LoRA (folded into the fused loss as W + s·B·A) or modules_to_save; embed_tokens takes
-                // PEFT's embedding LoRA (lora_embedding_A/B).
-                if (loraConfig.IsTarget("lm_head") || loraConfig.ModulesToSave.Any(m => LoraConfig.MatchesSuffix("lm_head", m)))
-                    linears.Add(("lm_head", model.LmHead));
-                var embeddings = new List<(string Name, Embedding Layer)> { ("model.embed_tokens", model.EmbedTokens) };
-                string[] others = ["model.embed_tokens", "lm_head"];
-                if (config.Model.LoadIn4bit) LoraModel.QuantizeBaseWeights(model.Linears, config.Model.Bnb4bitUseDoubleQuant);
-                lora = config.Lora.InitAdapter != null
-                    ? PeftAdapter.Load(config.Lora.InitAdapter, linears, others.Where(o => !linears.Any(l => l.Name == o)), embeddings)
-                    : LoraModel.Inject(linears, loraConfig, seed: unchecked((int)t.Seed), others.Where(o => !linears.Any(l => l.Name == o)), embeddings);
-            }
-            else
-            {
-                if (config.Model.LoadIn4bit) throw new TrainingSetupException("model.load_in_4bit needs LoRA (QLoRA); full fine-tuning trains F32 weights");
-                model.MakeAllTrainable();
-            }
-
-            string modelDir = Directory.Exists(config.Model.NameOrPath) ? config.Model.NameOrPath : Path.GetDirectoryName(Path.GetFullPath(config.Model.NameOrPath))!;
-            string tokDir = config.Tokenizer.Path ?? modelDir;
-            // Preference methods (training.method dpo|orpo|simpo) run on the same trainer with their own data and objective.
-            if (TuneSharp.Training.Preference.PreferenceSetup.IsPreference(t))
-                return (model, TuneSharp.Training.Preference.PreferenceSetup.Create(config, model, lora, tokDir, new ModelLoadOptions { DType = dtype }).Trainer);
-            var (train, eval) = LoadData(config, tokDir, model.Config.VocabSize);
-            var trainer = new SftTrainer(model, tokDir, t, train, eval, lora);
-            return (model, trainer);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
-    private static (List<TokenizedExample> Train, List<TokenizedExample>? Eval) LoadData(RunConfig config, string tokDir, int vocab)
-    {
-        var d = config.Dataset;
-        bool tokenized = d.Format.Trim().Equals("tokenized", StringComparison.OrdinalIgnoreCase);
-        List<TokenizedExample> Load(string? path, string split)
-        {
-            if (tokenized) return TokenizedJsonl.Load(path!, vocab);
-            var tok = Tokenizer.FromPretrained(tokDir);
-            var kind = PromptFormatOptions.ParseKind(d.Format);
-            var formatter = new PromptFormatter(tok, new PromptFormatOptions
-            {
-                Kind = kind,
-                PromptTemplate = d.Template,
-                // response_template is the {field} template of the custom format and TRL's response marker otherwise.
-                ResponseTemplate = kind == PromptFormatKind.Custom ? d.ResponseTemplate : null,
-                ResponseMarker = kind == PromptFormatKind.Custom ? null : d.ResponseTemplate,
-                InstructionMarker = d.InstructionTemplate,
-                ChatTemplate = kind == PromptFormatKind.Chat ? TuneSharp.Training.Formatting.ChatTemplateSetting.Resolve(config.Tokenizer.ChatTemplate, config.SourcePath, tokDir, tok) : null,
-                CompletionOnly = config.Training.CompletionOnlyLoss,
-                MaxSeqLength = config.Training.MaxSeqLength,
-            });
-            var ds = DatasetFiles.LoadSplit(DatasetSources.SplitList(path), split, DatasetSources.ParseDataFiles(d.DataFiles),
-                config.SourcePath is { } sp ? Path.GetDirectoryName(Path.GetFullPath(sp)) : null, DatasetFiles.ParseFormat(d.FileFormat));
-            foreach (var (to, from) in d.Columns) ds = ds.RenameColumns(new Dictionary<string, string> { [from] = to });
-            return formatter.FormatAll(ds, w => Console.Error.WriteLine("warning: " + w)).Examples.Select(e => new TokenizedExample(e.InputIds, e.Labels)).ToList();
-        }
-        var all = Load(d.Path, d.Split);
-        if (d.MaxSamples > 0 && all.Count > d.MaxSamples) all = all.Take(d.MaxSamples).ToList();
-        List<TokenizedExample>? eval = null;
-        if (d.EvalPath != null) eval = Load(d.EvalPath, "train");
-        else if (d.EvalSplit != null) eval = Load(d.Path, d.EvalSplit);
-        else if (d.TestSize > 0)
-        {
-            int n = d.TestSize >= 1 ? (int)d.TestSize : (int)Math.Round(all.Count * d.TestSize);
-            if (n <= 0 || n >= all.Count) throw new TrainingSetupException($"dataset.test_size {d.TestSize} leaves {all.Count - n} training and {n} evaluation rows");
-            var order = SeededPermutation.Create(all.Count, config.Training.Seed);
-            eval = order.Take(n).Select(i => all[i]).ToList();
-            all = order.Skip(n).Select(i => all[i]).ToList();
-        }
-        return (all, eval);
+        var config = configPath != null ? RunConfig.Load(configPath, overrides) : RunConfig.FromOverrides(overrides);
+        using var run = FineTuneRun.FromConfig(config, w => Console.Error.WriteLine("warning: " + w));
+        var outcome = run.TrainUntilInterrupted(() => Console.Error.WriteLine("interrupt: saving a checkpoint after this step…"));
+        return outcome.Status == TrainStatus.Interrupted ? (int)ExitCode.Interrupted : (int)ExitCode.Success;
     }
 }

@@ -86,6 +86,11 @@ internal static class GgufModelLoader
                 var t = shape.Length == 2 && options.DType == ModelDType.BFloat16
                     ? Tensor.FromArrayBf16(values, shape)
                     : Tensor.FromArray(values, shape);
+                if (shape.Length == 2 && options.DType == ModelDType.Float16)
+                {
+                    using var f32 = t;
+                    t = f32.To(DType.F16);
+                }
                 owned.Add(t);
                 tensors[expected] = t;
             }

@@ -58,6 +58,7 @@ internal static class SafeTensorsLoader
                 {
                     ModelDType.Float32 => DType.F32,
                     ModelDType.BFloat16 => DType.BF16,
+                    ModelDType.Float16 => DType.F16,
                     _ => t.DType,
                 };
                 if (target != t.DType)

@@ -42,20 +42,20 @@ public sealed class LoraConfig
     /// <summary>Largest rank accepted (checked before any adapter matrix is allocated; r = 100000 used to allocate gigabytes first).</summary>
     public const int MaxR = 4096;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the PEFT field for invalid values.</summary>
+    /// <summary>Throws <see cref="ConfigException"/> naming the PEFT field for invalid values.</summary>
     public void Validate()
     {
-        if (R <= 0 || R > MaxR) throw new ArgumentException($"LoRA: r (rank) must be a positive integer in the allowed range 1..{MaxR}, got {R} (typical values are 8–64)");
-        if (!(LoraAlpha > 0) || double.IsInfinity(LoraAlpha)) throw new ArgumentException($"LoRA: lora_alpha must be a positive number, got {LoraAlpha}");
-        if (!(LoraDropout >= 0 && LoraDropout < 1)) throw new ArgumentException($"LoRA: lora_dropout must be in [0, 1), got {LoraDropout}");
+        if (R <= 0 || R > MaxR) throw new ConfigException($"LoRA: r (rank) must be a positive integer in the allowed range 1..{MaxR}, got {R} (typical values are 8–64)");
+        if (!(LoraAlpha > 0) || double.IsInfinity(LoraAlpha)) throw new ConfigException($"LoRA: lora_alpha must be a positive number, got {LoraAlpha}");
+        if (!(LoraDropout >= 0 && LoraDropout < 1)) throw new ConfigException($"LoRA: lora_dropout must be in [0, 1), got {LoraDropout}");
         if (Bias != "none")
-            throw new NotSupportedException($"LoRA: bias '{Bias}' is not supported (only \"none\"; PEFT's \"all\"/\"lora_only\" train biases too)");
+            throw new ConfigException($"LoRA: bias '{Bias}' is not supported (only \"none\"; PEFT's \"all\"/\"lora_only\" train biases too)");
         if (TargetModulesRegex == null && TargetModules.Count == 0)
-            throw new ArgumentException("LoRA: target_modules is empty; name the modules to adapt, e.g. q_proj,k_proj,v_proj,o_proj");
+            throw new ConfigException("LoRA: target_modules is empty; name the modules to adapt, e.g. q_proj,k_proj,v_proj,o_proj");
         if (TargetModulesRegex != null)
         {
             try { _ = new Regex(TargetModulesRegex); }
-            catch (ArgumentException e) { throw new ArgumentException($"LoRA: target_modules regex '{TargetModulesRegex}' is invalid: {e.Message}"); }
+            catch (ArgumentException e) { throw new ConfigException($"LoRA: target_modules regex '{TargetModulesRegex}' is invalid: {e.Message}", e); }
         }
     }
 

@@ -68,17 +68,17 @@ public sealed class LoraModel
         var others = (otherModuleNames?.ToList() ?? []).Where(o => !embeds.Any(e => e.Name == o)).ToList();
         foreach (var other in others)
             if (config.IsTarget(other))
-                throw new NotSupportedException($"LoRA: target_modules matches '{other}', which is neither a linear layer nor an embedding passed to Inject — remove it from target_modules");
+                throw new ConfigException($"LoRA: target_modules matches '{other}', which is neither a linear layer nor an embedding passed to Inject — remove it from target_modules");
 
         // Every listed key must match something (PEFT errors only when nothing matches; a silently ignored typo
         // such as "q_porj" is worse than an error).
         if (config.TargetModulesRegex == null)
             foreach (var key in config.TargetModules)
                 if (key != "all-linear" && !all.Any(l => LoraConfig.MatchesSuffix(l.Name, key)) && !embeds.Any(e => LoraConfig.MatchesSuffix(e.Name, key)))
-                    throw new ArgumentException($"LoRA: target module '{key}' matches no linear layer of the model. Available: {Available(all)}{(embeds.Count > 0 ? ", " + string.Join(", ", embeds.Select(e => e.Name[(e.Name.LastIndexOf('.') + 1)..])) : "")}");
+                    throw new ConfigException($"LoRA: target module '{key}' matches no linear layer of the model. Available: {Available(all)}{(embeds.Count > 0 ? ", " + string.Join(", ", embeds.Select(e => e.Name[(e.Name.LastIndexOf('.') + 1)..])) : "")}");
         foreach (var key in config.ModulesToSave)
             if (!all.Any(l => LoraConfig.MatchesSuffix(l.Name, key)))
-                throw new ArgumentException(others.Any(o => LoraConfig.MatchesSuffix(o, key))
+                throw new ConfigException(others.Any(o => LoraConfig.MatchesSuffix(o, key))
                     ? $"LoRA: modules_to_save '{key}' is not a linear layer; only linear layers can be saved in full for now"
                     : $"LoRA: modules_to_save '{key}' matches no linear layer of the model. Available: {Available(all)}");
 
@@ -90,7 +90,7 @@ public sealed class LoraModel
             if (config.IsModuleToSave(name))
             {
                 if (adapterName != AdapterSelection.DefaultName)
-                    throw new NotSupportedException($"LoRA: adapter '{adapterName}' has modules_to_save ({name}); only the default adapter may replace base modules");
+                    throw new ConfigException($"LoRA: adapter '{adapterName}' has modules_to_save ({name}); only the default adapter may replace base modules");
                 MakeFullyTrainable(layer);
                 saved.Add(layer);
                 continue;
@@ -128,7 +128,7 @@ public sealed class LoraModel
             adaptedEmbeddings.Add(emb);
         }
         if (adapted.Count == 0 && adaptedEmbeddings.Count == 0 && config.TargetModulesRegex != null)
-            throw new ArgumentException($"LoRA: target_modules regex '{config.TargetModulesRegex}' matches no linear layer of the model. Available: {Available(all)}");
+            throw new ConfigException($"LoRA: target_modules regex '{config.TargetModulesRegex}' matches no linear layer of the model. Available: {Available(all)}");
         return new LoraModel(config, adapterName, adapted, saved, adaptedEmbeddings);
     }
 

@@ -42,14 +42,14 @@ public sealed class LrSchedule
     {
         var key = name.Trim().ToLowerInvariant();
         if (!Names.Contains(key))
-            throw new ArgumentException($"unknown lr_scheduler_type '{name}'; supported: {string.Join(", ", Names)}");
-        if (totalSteps <= 0) throw new ArgumentException($"the schedule needs a positive number of training steps (got {totalSteps})");
-        if (warmupSteps < 0) throw new ArgumentException($"warmup_steps must be ≥ 0 (got {warmupSteps})");
-        if (warmupRatio < 0 || warmupRatio > 1) throw new ArgumentException($"warmup_ratio must be in [0, 1] (got {warmupRatio})");
+            throw new ConfigException($"unknown lr_scheduler_type '{name}'; supported: {string.Join(", ", Names)}");
+        if (totalSteps <= 0) throw new ConfigException($"the schedule needs a positive number of training steps (got {totalSteps})");
+        if (warmupSteps < 0) throw new ConfigException($"warmup_steps must be ≥ 0 (got {warmupSteps})");
+        if (warmupRatio < 0 || warmupRatio > 1) throw new ConfigException($"warmup_ratio must be in [0, 1] (got {warmupRatio})");
         int warmup = warmupSteps > 0 ? warmupSteps : (int)Math.Ceiling(totalSteps * warmupRatio);
         double cycles = numCycles ?? (key == "cosine_with_restarts" ? 1.0 : 0.5);
         if (key == "polynomial" && !(baseLearningRate > lrEnd))
-            throw new ArgumentException($"polynomial schedule: lr_end ({lrEnd}) must be smaller than the initial learning rate ({baseLearningRate})");
+            throw new ConfigException($"polynomial schedule: lr_end ({lrEnd}) must be smaller than the initial learning rate ({baseLearningRate})");
         return new LrSchedule(key, warmup, totalSteps, cycles, power, lrEnd / baseLearningRate);
     }
 

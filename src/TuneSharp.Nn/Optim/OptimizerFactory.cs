@@ -22,6 +22,6 @@ public static class OptimizerFactory
     public static void Validate(string name)
     {
         if (name == null || !SupportedNames.Contains(name))
-            throw new ArgumentException($"unknown optimizer '{name}' (optim); supported: {string.Join(", ", SupportedNames)}");
+            throw new ConfigException($"unknown optimizer '{name}' (optim); supported: {string.Join(", ", SupportedNames)}");
     }
 }

@@ -16,10 +16,10 @@ public sealed record OptimizerOptions
 
     public void Validate()
     {
-        if (!(LearningRate >= 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"optimizer: learning_rate must be ≥ 0, got {LearningRate}");
-        if (!(WeightDecay >= 0)) throw new ArgumentException($"optimizer: weight_decay must be ≥ 0, got {WeightDecay}");
-        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentException($"optimizer: adam_beta1 must be in [0, 1), got {Beta1}");
-        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException($"optimizer: adam_beta2 must be in [0, 1), got {Beta2}");
-        if (!(Epsilon >= 0)) throw new ArgumentException($"optimizer: adam_epsilon must be ≥ 0, got {Epsilon}");
+        if (!(LearningRate >= 0) || double.IsInfinity(LearningRate)) throw new ConfigException($"optimizer: learning_rate must be ≥ 0, got {LearningRate}");
+        if (!(WeightDecay >= 0)) throw new ConfigException($"optimizer: weight_decay must be ≥ 0, got {WeightDecay}");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ConfigException($"optimizer: adam_beta1 must be in [0, 1), got {Beta1}");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ConfigException($"optimizer: adam_beta2 must be in [0, 1), got {Beta2}");
+        if (!(Epsilon >= 0)) throw new ConfigException($"optimizer: adam_epsilon must be ≥ 0, got {Epsilon}");
     }
 }

@@ -84,12 +84,12 @@ public static class PeftAdapter
     private static LoraConfig ReadConfigCore(string folder)
     {
         string path = Path.Combine(folder, ConfigFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"PEFT adapter: '{path}' not found (an adapter folder holds {ConfigFileName} and {WeightsFileName})", path);
+        if (!File.Exists(path)) throw new AdapterFormatException($"PEFT adapter: '{path}' not found (an adapter folder holds {ConfigFileName} and {WeightsFileName})");
         JsonObject o;
         try { o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException("not a JSON object"); }
-        catch (Exception e) when (e is JsonException or InvalidDataException) { throw new InvalidDataException($"PEFT adapter: '{path}' is not valid JSON: {e.Message}", e); }
+        catch (Exception e) when (e is JsonException or InvalidDataException) { throw new AdapterFormatException($"PEFT adapter: '{path}' is not valid JSON: {e.Message}", e); }
 
-        string Fail(string key, string why) => throw new InvalidDataException($"PEFT adapter: '{path}': {key} {why}");
+        string Fail(string key, string why) => throw new AdapterFormatException($"PEFT adapter: '{path}': {key} {why}");
         string peftType = o["peft_type"]?.GetValue<string>() ?? "LORA";
         if (peftType != "LORA") Fail("peft_type", $"is '{peftType}', only LORA is supported");
         if (o["use_dora"]?.GetValue<bool>() == true) Fail("use_dora", "is true; DoRA is not supported");
@@ -124,7 +124,7 @@ public static class PeftAdapter
             BaseModelNameOrPath = o["base_model_name_or_path"] is JsonValue bv && bv.GetValueKind() == JsonValueKind.String ? bv.GetValue<string>() : null,
         };
         try { config.Validate(); }
-        catch (ArgumentException e) { throw new InvalidDataException($"PEFT adapter: '{path}': {e.Message}", e); }
+        catch (ConfigException e) { throw new AdapterFormatException($"PEFT adapter: '{path}': {e.Message}", e); }
         return config;
     }
 
@@ -136,7 +136,9 @@ public static class PeftAdapter
         IEnumerable<(string Name, Embedding Layer)>? embeddings = null, string adapterName = AdapterSelection.DefaultName)
     {
         var config = ReadConfig(folder);
-        var model = AdapterFormatException.Wrap(folder, () => LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings, adapterName));
+        LoraModel model;
+        try { model = AdapterFormatException.Wrap(folder, () => LoraModel.Inject(linears, config, seed: 0, otherModuleNames, embeddings, adapterName)); }
+        catch (ConfigException e) { throw new AdapterFormatException($"PEFT adapter: '{folder}' does not fit this model: {e.Message}", e); }
         try { LoadWeights(folder, model); }
         catch
         {
@@ -166,7 +168,7 @@ public static class PeftAdapter
     private static void LoadWeightsCore(string folder, LoraModel model)
     {
         string path = Path.Combine(folder, WeightsFileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"PEFT adapter: '{path}' not found", path);
+        if (!File.Exists(path)) throw new AdapterFormatException($"PEFT adapter: '{path}' not found (an adapter folder holds {ConfigFileName} and {WeightsFileName})");
         var byName = model.TrainableParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using var file = SafeTensorsFile.Open(path);
@@ -174,10 +176,10 @@ public static class PeftAdapter
         {
             string name = NormalizeKey(key);
             if (!byName.TryGetValue(name, out var param))
-                throw new InvalidDataException($"PEFT adapter: '{path}': tensor '{key}' does not match any adapter parameter of the model (expected keys like '{KeyPrefix}{byName.Keys.FirstOrDefault()}'); was the adapter trained for another model or other target_modules?");
+                throw new AdapterFormatException($"PEFT adapter: '{path}': tensor '{key}' does not match any adapter parameter of the model (expected keys like '{KeyPrefix}{byName.Keys.FirstOrDefault()}'); was the adapter trained for another model or other target_modules?");
             var info = file.GetInfo(key);
             if (info.ToShape() != param.Shape)
-                throw new InvalidDataException($"PEFT adapter: '{path}': tensor '{key}' has shape {info.ToShape()}, the model expects {param.Shape} (r or layer sizes differ)");
+                throw new AdapterFormatException($"PEFT adapter: '{path}': tensor '{key}' has shape {info.ToShape()}, the model expects {param.Shape} (r or layer sizes differ)");
             using var t = file.GetTensor(key);
             using var f = t.To(DType.F32);
             f.Span.CopyTo(param.Value.Span);
@@ -185,7 +187,7 @@ public static class PeftAdapter
         }
         var missing = byName.Keys.Where(k => !seen.Contains(k)).ToList();
         if (missing.Count > 0)
-            throw new InvalidDataException($"PEFT adapter: '{path}' lacks {missing.Count} adapter tensor(s), e.g. '{KeyPrefix}{missing[0]}'");
+            throw new AdapterFormatException($"PEFT adapter: '{path}' lacks {missing.Count} adapter tensor(s), e.g. '{KeyPrefix}{missing[0]}'");
     }
 
     /// <summary>base_model.model.X.lora_A.default.weight → X.lora_A.weight; X.modules_to_save.default.weight → X.weight.</summary>

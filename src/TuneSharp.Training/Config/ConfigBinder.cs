@@ -58,7 +58,8 @@ public static class ConfigBinder
         }
     }
 
-    private static Dictionary<string, PropertyInfo> SectionProperties(Type type) =>
+    /// <summary>The bindable properties of an option class (public setter) by snake_case key, in declaration order.</summary>
+    internal static Dictionary<string, PropertyInfo> SectionProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.SetMethod!.IsPublic)
             .ToDictionary(p => SnakeCase(p.Name), StringComparer.Ordinal);
@@ -113,6 +114,16 @@ public static class ConfigBinder
             if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) return System.Convert.ChangeType(d, type, CultureInfo.InvariantCulture);
             throw new FormatException($"'{v}' is not a number");
         }
+        if (type.IsEnum)
+        {
+            // Enums are written as their snake_case names (IntervalStrategy.Steps ↔ steps, SchedulerType.ConstantWithWarmup ↔ constant_with_warmup).
+            var v = Scalar(node, type).Trim();
+            var names = EnumNames(type);
+            foreach (var (name, value) in names)
+                if (string.Equals(name, v, StringComparison.OrdinalIgnoreCase)) return value;
+            var hint = Data.Suggest.Closest(v, names.Select(n => n.Name));
+            throw new FormatException($"'{v}' is not one of {string.Join(", ", names.Select(n => n.Name))}{(hint != null ? $" (did you mean '{hint}'?)" : "")}");
+        }
         if (type == typeof(List<string>))
         {
             if (node is YamlSequenceNode seq) return seq.Children.Select(c => Scalar(c, typeof(string))).ToList();
@@ -128,6 +139,13 @@ public static class ConfigBinder
         }
         throw new FormatException($"unsupported option type {type.Name}");
     }
+
+    /// <summary>The YAML spelling of each value of an enum: snake_case of its C# name.</summary>
+    public static IReadOnlyList<(string Name, object Value)> EnumNames(Type enumType) =>
+        Enum.GetValues(enumType).Cast<object>().Select(v => (SnakeCase(v.ToString()!), v)).ToList();
+
+    /// <summary>The YAML spelling of one enum value.</summary>
+    public static string EnumName(Enum value) => SnakeCase(value.ToString());
 
     private static bool IsNull(YamlScalarNode s) =>
         s.Style == YamlDotNet.Core.ScalarStyle.Plain && (s.Value is null or "" or "~" or "null" or "Null" or "NULL");
@@ -153,11 +171,13 @@ public static class ConfigBinder
         return sb.ToString();
     }
 
-    private static string FormatValue(object? value) => value switch
+    /// <summary>A value as ToYaml writes it.</summary>
+    internal static string FormatValue(object? value) => value switch
     {
         null => "null",
         string s => Quote(s),
         bool b => b ? "true" : "false",
+        Enum e => EnumName(e),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         IDictionary<string, string> dict => "{" + string.Join(", ", dict.Select(kv => $"{Quote(kv.Key)}: {Quote(kv.Value)}")) + "}",

@@ -1,57 +1,51 @@
-// `dataset:` section of a run config.
+// `dataset:` section of a run config: where the rows come from, how they become text, and which of them train.
+using System.ComponentModel;
+
 namespace TuneSharp.Training.Config;
 
 public sealed class DatasetSection
 {
-    /// <summary>
-    /// Training data: a file, a folder (Hugging Face dataset folder: save_to_disk or Hub layout), a glob, or a list of them.
-    /// </summary>
+    [Description("Training data: a file (JSON, JSONL, CSV, TSV, text, Parquet, Arrow), a Hugging Face dataset folder (save_to_disk or Hub layout), a glob, or a list of them; relative to the config file.")]
     public string? Path { get; set; }
 
-    /// <summary>Files per split like datasets.load_dataset's data_files: {train: [a.parquet, "b/*.parquet"], test: c.parquet}.</summary>
+    [Description("Files per split like datasets.load_dataset's data_files, e.g. {train: a.parquet, test: b.parquet}.")]
     public Dictionary<string, string> DataFiles { get; set; } = [];
 
-    /// <summary>Which split of dataset.path trains (default train).</summary>
+    [Description("Which split of path (a dataset folder or data_files) trains.")]
     public string Split { get; set; } = "train";
 
-    /// <summary>Evaluate on this split of dataset.path (e.g. validation or test) when eval_path is not given.</summary>
+    [Description("Evaluate on this split of path (e.g. validation or test) when eval_path is not given.")]
     public string? EvalSplit { get; set; }
 
-    /// <summary>For pre-rendered text: the marker starting each human turn (TRL instruction_template); needs response_template.</summary>
+    [Description("Pre-rendered text: the marker starting each human turn (TRL instruction_template); needs response_template.")]
     public string? InstructionTemplate { get; set; }
 
-    /// <summary>Optional separate evaluation file (otherwise test_size splits the training data).</summary>
+    [Description("Separate evaluation file (same format and columns); otherwise test_size holds rows out of path.")]
     public string? EvalPath { get; set; }
 
-    /// <summary>
-    /// How rows become text: alpaca (instruction/input/output), chat (messages with the model's chat template),
-    /// completion (prompt/completion), text (plain text, continued pre-training), custom (template with {field}s),
-    /// tokenized (input_ids/labels already present).
-    /// </summary>
+    [Description("How rows become text: alpaca (instruction/input/output), chat (messages + chat template), completion (prompt/completion), "
+        + "text (every token trained), custom (template/response_template), tokenized (input_ids/labels).")]
     public string Format { get; set; } = "alpaca";
 
-    /// <summary>File format: auto (by extension), json, jsonl, csv, tsv, text, text-document.</summary>
+    [Description("File format of path and eval_path: auto (by extension), json, jsonl, csv, tsv, text (one row per line), text-document (one row per file).")]
     public string FileFormat { get; set; } = "auto";
 
-    /// <summary>For format custom: prompt template with {field} placeholders.</summary>
+    [Description("format custom: prompt template with {field} placeholders (not trained on).")]
     public string? Template { get; set; }
 
-    /// <summary>
-    /// For format custom: response template with {field} placeholders (the part trained on). For the other formats (e.g.
-    /// text holding pre-rendered "### Response:" strings): the response marker, as text or token ids [1, 2, 3], matched
-    /// on token ids like TRL's DataCollatorForCompletionOnlyLM; everything up to it is masked.
-    /// </summary>
+    [Description("format custom: response template with {field} placeholders (the trained part). Other formats (e.g. text with pre-rendered ### Response: strings): the response marker, as text or token ids [1, 2, 3], matched on token ids like TRL's DataCollatorForCompletionOnlyLM; everything before it is masked.")]
     public string? ResponseTemplate { get; set; }
 
-    /// <summary>Rename columns of the file to the names the format expects, e.g. {instruction: Q, output: A}.</summary>
+    [Description("Rename file columns to the names the format expects, e.g. {instruction: question, output: answer}.")]
     public Dictionary<string, string> Columns { get; set; } = [];
 
-    /// <summary>Fraction (0–1) or count of rows held out for evaluation; 0 = none.</summary>
+    [Description("Rows held out of path for evaluation: a fraction in (0, 1) or a count ≥ 1 (seeded by training.seed); 0 = none.")]
     public double TestSize { get; set; }
 
-    /// <summary>Use only the first N rows (after shuffling with the seed); 0 = all.</summary>
+    [Description("Use only N training rows: with training.shuffle a seeded random subset (the first N after shuffling with training.seed), "
+        + "without it the first N in file order; taken before the test_size split; 0 = all.")]
     public int MaxSamples { get; set; }
 
-    /// <summary>Pack several examples into each max_seq_length sequence; copied to training.packing.</summary>
+    [Description("Same as training.packing (wins over it when set).")]
     public bool? Packing { get; set; }
 }

@@ -1,20 +1,22 @@
 // `model:` section of a run config.
+using System.ComponentModel;
+
 namespace TuneSharp.Training.Config;
 
 public sealed class ModelSection
 {
-    /// <summary>A Hugging Face model folder (config.json + safetensors + tokenizer files) or a .gguf file.</summary>
+    [Description("Hugging Face model folder (config.json + safetensors + tokenizer files) or a .gguf file; relative to the config file.")]
     public string? NameOrPath { get; set; }
 
-    /// <summary>Longest token sequence; copied to training.max_seq_length when that is not set.</summary>
+    [Description("Same as training.max_seq_length (wins over it when set).")]
     public int? MaxSeqLength { get; set; }
 
-    /// <summary>QLoRA: quantize frozen linear weights to NF4 (bitsandbytes semantics).</summary>
+    [Description("QLoRA: quantize the frozen linear weights to NF4 (bitsandbytes semantics); needs LoRA.")]
     public bool LoadIn4bit { get; set; }
 
-    /// <summary>NF4 double quantization of the absmax values (bnb_4bit_use_double_quant).</summary>
+    [Description("NF4 double quantization of the absmax values (bnb_4bit_use_double_quant).")]
     public bool Bnb4bitUseDoubleQuant { get; set; }
 
-    /// <summary>Weight storage: auto (as on disk), float32, bfloat16, float16.</summary>
+    [Description("Storage of the 2-D base weights: auto (as on disk, memory-mapped), float32, bfloat16 or float16 (converted once at load).")]
     public string Dtype { get; set; } = "auto";
 }

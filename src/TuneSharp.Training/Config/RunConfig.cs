@@ -35,9 +35,11 @@ public sealed class RunConfig
     public static RunConfig Load(string path, IEnumerable<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new ConfigException($"{path}: config file not found");
-        var config = Parse(File.ReadAllText(path), path, overrides);
-        // Relative paths in a config are relative to the config file, as people expect.
-        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var list = overrides?.ToList() ?? [];
+        var config = Parse(File.ReadAllText(path), path, list);
+        // Relative paths written in the file are relative to the file, as people expect; paths given on the command
+        // line (key=value overrides, flags) are relative to the working directory.
+        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!, list.Select(o => o.Split('=', 2)[0].Trim()).ToHashSet(StringComparer.Ordinal));
         return config;
     }
 
@@ -59,24 +61,39 @@ public sealed class RunConfig
     /// <summary>The effective config as YAML (snake_case keys, every option with its value).</summary>
     public string ToYaml() => ConfigBinder.ToYaml(this);
 
+    /// <summary>The keys that hold file or folder paths (resolved against the config file's folder).</summary>
+    public static readonly IReadOnlyList<string> PathKeys =
+    [
+        "model.name_or_path", "dataset.path", "dataset.eval_path", "tokenizer.path", "lora.init_adapter", "training.output_dir",
+        "training.logging_dir", "tracking.logging_dir",
+    ];
+
     private void Normalize()
     {
+        // Twin keys: the section-specific spelling wins over the training.* one when set.
         if (Model.MaxSeqLength is { } m) Training.MaxSeqLength = m;
         if (Dataset.Packing is { } p) Training.Packing = p;
         if (Tracking.ReportTo is { } r) Training.ReportTo = r;
+        if (Tracking.RunName is { } n) Training.RunName = n;
+        if (Tracking.LoggingDir is { } l) Training.LoggingDir = l;
     }
 
-    private void ResolvePaths(string baseDir)
+    private void ResolvePaths(string baseDir, IReadOnlySet<string> fromCommandLine)
     {
-        static string? Resolve(string? p, string dir) =>
-            string.IsNullOrEmpty(p) || Path.IsPathRooted(p) || p.StartsWith('~') ? p : Path.GetFullPath(Path.Combine(dir, p));
-        Model.NameOrPath = Resolve(Model.NameOrPath, baseDir);
+        string? Resolve(string key, string? p)
+        {
+            if (string.IsNullOrEmpty(p) || Path.IsPathRooted(p) || p.StartsWith('~')) return p;
+            return Path.GetFullPath(fromCommandLine.Contains(key) ? p : Path.Combine(baseDir, p));
+        }
         // dataset.path/eval_path may be lists (newline-joined by the binder) of files, folders and globs.
-        static string? ResolveList(string? p, string dir) => p is null ? null : string.Join('\n', p.Split('\n').Select(x => Resolve(x.Trim(), dir)));
-        Dataset.Path = ResolveList(Dataset.Path, baseDir);
-        Dataset.EvalPath = ResolveList(Dataset.EvalPath, baseDir);
-        Tokenizer.Path = Resolve(Tokenizer.Path, baseDir);
-        Lora.InitAdapter = Resolve(Lora.InitAdapter, baseDir);
-        Training.OutputDir = Resolve(Training.OutputDir, baseDir)!;
+        string? ResolveList(string key, string? p) => p is null ? null : string.Join('\n', p.Split('\n').Select(x => Resolve(key, x.Trim())));
+        Model.NameOrPath = Resolve("model.name_or_path", Model.NameOrPath);
+        Dataset.Path = ResolveList("dataset.path", Dataset.Path);
+        Dataset.EvalPath = ResolveList("dataset.eval_path", Dataset.EvalPath);
+        Tokenizer.Path = Resolve("tokenizer.path", Tokenizer.Path);
+        Lora.InitAdapter = Resolve("lora.init_adapter", Lora.InitAdapter);
+        Training.OutputDir = Resolve("training.output_dir", Training.OutputDir)!;
+        Tracking.LoggingDir = Resolve("tracking.logging_dir", Tracking.LoggingDir);
+        Training.LoggingDir = Tracking.LoggingDir ?? Resolve("training.logging_dir", Training.LoggingDir);
     }
 }

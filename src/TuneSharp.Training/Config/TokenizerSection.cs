@@ -1,17 +1,20 @@
 // `tokenizer:` section of a run config.
+using System.ComponentModel;
+using TuneSharp.Tokenizers;
+
 namespace TuneSharp.Training.Config;
 
 public sealed class TokenizerSection
 {
-    /// <summary>Tokenizer folder when it differs from the model folder.</summary>
+    [Description("Tokenizer folder when it differs from the model folder (it is also copied into checkpoints).")]
     public string? Path { get; set; }
 
-    /// <summary>right (training default) or left (batched generation).</summary>
-    public string PaddingSide { get; set; } = "right";
+    [Description("Side of a batch row that gets padding: right (TRL's training default) or left; positions count from each row's first real token, so the loss is the same.")]
+    public PaddingSide PaddingSide { get; set; } = PaddingSide.Right;
 
-    /// <summary>Pad token to use when the model has none (e.g. a Llama-3 reserved token); default: EOS.</summary>
+    [Description("Token written into padding positions; must be in the vocabulary. Default: the model's pad_token_id, else EOS.")]
     public string? PadToken { get; set; }
 
-    /// <summary>Override the chat template (a Jinja string or a path to a .jinja file).</summary>
+    [Description("Chat template for format chat: a .jinja file (relative to the config file) or the template text; default: the tokenizer folder's.")]
     public string? ChatTemplate { get; set; }
 }

@@ -1,4 +1,4 @@
-// A collated batch: ids, labels and attention mask (B, T) row-major, right-padded.
+// A collated batch: ids, labels and attention mask (B, T) row-major, padded on the collator's side.
 namespace TuneSharp.Training.Sft;
 
 /// <summary>

@@ -1,11 +1,16 @@
-// Batch collation for SFT (TRL DataCollatorForLanguageModeling / padding-free semantics): truncate, pack, right-pad.
+// Batch collation for SFT (TRL DataCollatorForLanguageModeling / padding-free semantics): truncate, pack, pad right or left.
+using TuneSharp.Tokenizers;
+
 namespace TuneSharp.Training.Sft;
 
 public sealed class SftCollator
 {
-    public SftCollator(int maxSeqLength, int padTokenId)
+    /// <param name="paddingSide">Right (TRL's training default) or left; positions count from each row's first real
+    /// token (CausalLMInput derives them from the mask), so both sides give the same loss.</param>
+    public SftCollator(int maxSeqLength, int padTokenId, PaddingSide paddingSide = PaddingSide.Right)
     {
-        if (maxSeqLength < 2) throw new ArgumentException($"max_seq_length must be ≥ 2 (got {maxSeqLength})");
+        PaddingSide = paddingSide;
+        if (maxSeqLength < 2) throw new ConfigException($"max_seq_length must be ≥ 2 (got {maxSeqLength})");
         if (padTokenId < 0) throw new ArgumentException($"pad token id must be ≥ 0 (got {padTokenId})");
         MaxSeqLength = maxSeqLength;
         PadTokenId = padTokenId;
@@ -14,6 +19,8 @@ public sealed class SftCollator
     public int MaxSeqLength { get; }
 
     public int PadTokenId { get; }
+
+    public PaddingSide PaddingSide { get; }
 
     /// <summary>Truncates every example to max_seq_length (TRL truncation keeps the start).</summary>
     public IReadOnlyList<TokenizedExample> Truncate(IReadOnlyList<TokenizedExample> data) =>
@@ -47,7 +54,7 @@ public sealed class SftCollator
         return rows;
     }
 
-    /// <summary>Right-pads the examples to the longest one (≤ max_seq_length, longer ones truncated) → (B, T).</summary>
+    /// <summary>Pads the examples to the longest one (≤ max_seq_length, longer ones truncated) → (B, T), on <see cref="PaddingSide"/>.</summary>
     public SftBatch Collate(IReadOnlyList<TokenizedExample> examples)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch");
@@ -63,9 +70,10 @@ public sealed class SftCollator
         {
             var e = examples[r];
             int n = Math.Min(e.Length, t);
-            e.InputIds.AsSpan(0, n).CopyTo(ids.AsSpan(r * t));
-            e.Labels.AsSpan(0, n).CopyTo(labels.AsSpan(r * t));
-            mask.AsSpan(r * t, n).Fill(1);
+            int at = r * t + (PaddingSide == PaddingSide.Left ? t - n : 0);
+            e.InputIds.AsSpan(0, n).CopyTo(ids.AsSpan(at));
+            e.Labels.AsSpan(0, n).CopyTo(labels.AsSpan(at));
+            mask.AsSpan(at, n).Fill(1);
             tokens += n;
             scored += e.ScoredTokens(n);
         }

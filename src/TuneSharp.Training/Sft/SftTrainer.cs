@@ -57,9 +57,13 @@ public sealed partial class SftTrainer
     /// <param name="trainData">Pre-tokenized training examples.</param>
     /// <param name="evalData">Optional evaluation examples (eval_strategy ≠ "no" needs them).</param>
     /// <param name="lora">The injected adapter, or null for full fine-tuning.</param>
-    /// <exception cref="TrainingSetupException">Any invalid option, unusable data or an unwritable output_dir.</exception>
+    /// <param name="padTokenId">Id written into padding positions (tokenizer.pad_token); default: config pad id, else EOS.</param>
+    /// <param name="paddingSide">Which side of a batch row is padded (tokenizer.padding_side).</param>
+    /// <exception cref="ConfigException">An invalid option or combination of options.</exception>
+    /// <exception cref="TrainingSetupException">Unusable data or an unwritable output_dir.</exception>
     public SftTrainer(CausalLM model, string? tokenizerDir, TrainingOptions options, IReadOnlyList<TokenizedExample> trainData,
-        IReadOnlyList<TokenizedExample>? evalData = null, LoraModel? lora = null)
+        IReadOnlyList<TokenizedExample>? evalData = null, LoraModel? lora = null, int? padTokenId = null,
+        Tokenizers.PaddingSide paddingSide = Tokenizers.PaddingSide.Right)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -70,9 +74,11 @@ public sealed partial class SftTrainer
         _tokenizerDir = tokenizerDir ?? (Directory.Exists(model.Source) ? model.Source : null);
         ValidateOptions(options, evalData != null);
 
-        int pad = model.Config.PadTokenId ?? (model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds[0] : 0);
+        int pad = padTokenId ?? model.Config.PadTokenId ?? (model.Config.EosTokenIds.Count > 0 ? model.Config.EosTokenIds[0] : 0);
+        if (padTokenId is { } given && (given < 0 || given >= model.Config.VocabSize))
+            throw new ConfigException($"tokenizer.pad_token: id {given} is outside the model's vocabulary (0..{model.Config.VocabSize - 1})");
         if (pad < 0 || pad >= model.Config.VocabSize) pad = 0;
-        _collator = new SftCollator(options.MaxSeqLength, pad);
+        _collator = new SftCollator(options.MaxSeqLength, pad, paddingSide);
         _train = Prepare(trainData, "train");
         _eval = evalData == null ? null : Prepare(evalData, "eval");
         if (_train.All(e => e.ScoredTokens(e.Length) == 0))
@@ -98,7 +104,7 @@ public sealed partial class SftTrainer
         NumTrainEpochs = options.MaxSteps > 0 ? (MaxSteps + StepsPerEpoch - 1) / StepsPerEpoch : (int)Math.Ceiling(options.NumTrainEpochs);
         try
         {
-            _schedule = LrSchedule.Create(options.LrSchedulerType, MaxSteps, options.WarmupSteps, options.WarmupRatio, baseLearningRate: options.LearningRate);
+            _schedule = LrSchedule.Create(Config.ConfigBinder.SnakeCase(options.LrSchedulerType.ToString()), MaxSteps, options.WarmupSteps, options.WarmupRatio, baseLearningRate: options.LearningRate);
             _optimizer = OptimizerFactory.Create(options.Optim, _params, new OptimizerOptions
             {
                 LearningRate = options.LearningRate,
@@ -146,6 +152,12 @@ public sealed partial class SftTrainer
     /// <summary>eval_steps, defaulting to logging_steps (transformers).</summary>
     public int EvalSteps => Options.EvalSteps is > 0 ? Options.EvalSteps.Value : Options.LoggingSteps;
 
+    /// <summary>training.run_name, or the output folder's name.</summary>
+    public string RunName => Options.RunName is { Length: > 0 } n ? n : Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(Options.OutputDir)));
+
+    /// <summary>Padding id and side used for batches.</summary>
+    public SftCollator Collator => _collator;
+
     /// <summary>Progress output (default: the console).</summary>
     public ConsoleProgress Progress { get; set; } = new();
 
@@ -164,7 +176,8 @@ public sealed partial class SftTrainer
     private static void ValidateOptions(TrainingOptions o, bool hasEval)
     {
         Config.TrainingOptionsLimits.Validate(o);
-        void Need(bool ok, string message) { if (!ok) throw new TrainingSetupException(message); }
+        // Option values and their combinations are settings problems (exit code Config), found before anything runs.
+        void Need(bool ok, string message) { if (!ok) throw new ConfigException("training." + message); }
         Need(!string.IsNullOrWhiteSpace(o.OutputDir), "output_dir is empty");
         Need(o.PerDeviceTrainBatchSize > 0, $"per_device_train_batch_size must be ≥ 1 (got {o.PerDeviceTrainBatchSize})");
         Need(o.PerDeviceEvalBatchSize > 0, $"per_device_eval_batch_size must be ≥ 1 (got {o.PerDeviceEvalBatchSize})");
@@ -174,26 +187,21 @@ public sealed partial class SftTrainer
         Need(o.MaxGradNorm >= 0, $"max_grad_norm must be ≥ 0 (0 disables clipping; got {o.MaxGradNorm})");
         Need(o.LoggingSteps > 0, $"logging_steps must be ≥ 1 (got {o.LoggingSteps})");
         Need(o.MaxSeqLength >= 2, $"max_seq_length must be ≥ 2 (got {o.MaxSeqLength})");
-        Need(o.EvalStrategy is "no" or "steps" or "epoch", $"eval_strategy '{o.EvalStrategy}' is not one of no, steps, epoch");
-        Need(o.SaveStrategy is "no" or "steps" or "epoch", $"save_strategy '{o.SaveStrategy}' is not one of no, steps, epoch");
-        Need(o.SaveStrategy != "steps" || o.SaveSteps > 0, $"save_steps must be ≥ 1 with save_strategy steps (got {o.SaveSteps})");
+        Need(o.SaveStrategy != IntervalStrategy.Steps || o.SaveSteps > 0, $"save_steps must be ≥ 1 with save_strategy steps (got {o.SaveSteps})");
         Need(o.EvalSteps is null or > 0, $"eval_steps must be ≥ 1 (got {o.EvalSteps})");
         Need(o.SaveTotalLimit is null or > 0, $"save_total_limit must be ≥ 1 or unset (got {o.SaveTotalLimit})");
-        Need(o.NanPolicy is "abort" or "skip", $"nan_policy '{o.NanPolicy}' is not one of abort, skip");
-        Need(o.EvalStrategy == "no" || hasEval, $"eval_strategy '{o.EvalStrategy}' needs evaluation data (dataset.eval_path or test_size)");
-        Need(!o.LoadBestModelAtEnd || o.EvalStrategy != "no", "load_best_model_at_end needs eval_strategy steps or epoch");
+        Need(o.EvalStrategy == IntervalStrategy.No || hasEval, $"eval_strategy '{o.EvalStrategy}' needs evaluation data (dataset.eval_path or test_size)");
+        Need(!o.LoadBestModelAtEnd || o.EvalStrategy != IntervalStrategy.No, "load_best_model_at_end needs eval_strategy steps or epoch");
         Need(!o.LoadBestModelAtEnd || o.SaveStrategy == o.EvalStrategy,
             $"load_best_model_at_end needs save_strategy ({o.SaveStrategy}) to equal eval_strategy ({o.EvalStrategy})");
         int evalSteps = o.EvalSteps is > 0 ? o.EvalSteps.Value : o.LoggingSteps;
-        Need(!o.LoadBestModelAtEnd || o.SaveStrategy != "steps" || o.SaveSteps % evalSteps == 0,
+        Need(!o.LoadBestModelAtEnd || o.SaveStrategy != IntervalStrategy.Steps || o.SaveSteps % evalSteps == 0,
             $"load_best_model_at_end needs save_steps ({o.SaveSteps}) to be a multiple of eval_steps ({evalSteps})");
-        Need(o.EarlyStoppingPatience is null || o.EvalStrategy != "no", "early_stopping_patience needs eval_strategy steps or epoch");
+        Need(o.EarlyStoppingPatience is null || o.EvalStrategy != IntervalStrategy.No, "early_stopping_patience needs eval_strategy steps or epoch");
         Need(o.EarlyStoppingPatience is null or > 0, $"early_stopping_patience must be ≥ 1 (got {o.EarlyStoppingPatience})");
         Need(o.MetricForBestModel is "eval_loss" or "loss", $"metric_for_best_model '{o.MetricForBestModel}' is not available (only eval_loss is computed)");
         Need(OptimizerFactory.SupportedNames.Contains(o.Optim.Trim().ToLowerInvariant()),
-            $"unknown optim '{o.Optim}'; supported: {string.Join(", ", OptimizerFactory.SupportedNames)}");
-        Need(LrSchedule.Names.Contains(o.LrSchedulerType.Trim().ToLowerInvariant()),
-            $"unknown lr_scheduler_type '{o.LrSchedulerType}'; supported: {string.Join(", ", LrSchedule.Names)}");
+            $"optim '{o.Optim}' is unknown; supported: {string.Join(", ", OptimizerFactory.SupportedNames)}");
     }
 
     private IReadOnlyList<TokenizedExample> Prepare(IReadOnlyList<TokenizedExample> data, string what)
@@ -294,17 +302,17 @@ public sealed partial class SftTrainer
         var metricsPath = Path.Combine(o.OutputDir, "metrics.jsonl");
         if (resumeFrom != null) TrimMetrics(metricsPath, State.GlobalStep);
         using var jsonl = o.ReportTo.Contains("jsonl") ? new MetricsJsonlWriter(metricsPath, append: resumeFrom != null) : null;
-        using var tb = o.ReportTo.Contains("tensorboard") ? new TensorBoardWriter(Path.Combine(o.OutputDir, "runs")) : null;
+        using var tb = o.ReportTo.Contains("tensorboard") ? new TensorBoardWriter(o.LoggingDir ?? Path.Combine(o.OutputDir, "runs")) : null;
         _jsonl = jsonl;
         _tb = tb;
-        Progress.Line($"training {TrainRows} rows, {StepsPerEpoch} steps/epoch, {MaxSteps} steps, {_params.Sum(p => p.Parameter.Shape.ElementCount):N0} trainable parameters"
+        Progress.Line($"run {RunName}: training {TrainRows} rows, {StepsPerEpoch} steps/epoch, {MaxSteps} steps, {_params.Sum(p => p.Parameter.Shape.ElementCount):N0} trainable parameters"
             + (resumeFrom != null ? $", resumed from {resumeFrom} at step {State.GlobalStep}" : ""));
 
         _objective?.Prepare(Progress.Line);
 
         var run = Stopwatch.StartNew();
         var window = Stopwatch.StartNew();
-        string status = "completed";
+        var status = TrainStatus.Completed;
         string? lastCheckpoint = resumeFrom;
         int startStep = State.GlobalStep;
         using var tape = new Tape();
@@ -363,16 +371,16 @@ public sealed partial class SftTrainer
 
             bool epochEnd = stepInEpoch == StepsPerEpoch - 1;
             bool stop = false;
-            if ((o.EvalStrategy == "steps" && step % EvalSteps == 0) || (o.EvalStrategy == "epoch" && epochEnd))
+            if ((o.EvalStrategy == IntervalStrategy.Steps && step % EvalSteps == 0) || (o.EvalStrategy == IntervalStrategy.Epoch && epochEnd))
                 stop = EvaluateAndTrack();
-            bool save = (o.SaveStrategy == "steps" && step % o.SaveSteps == 0) || (o.SaveStrategy == "epoch" && epochEnd);
+            bool save = (o.SaveStrategy == IntervalStrategy.Steps && step % o.SaveSteps == 0) || (o.SaveStrategy == IntervalStrategy.Epoch && epochEnd);
             if (cancellation.IsCancellationRequested)
             {
-                status = "interrupted";
+                status = TrainStatus.Interrupted;
                 save = true;
                 stop = true;
             }
-            if (save && o.SaveStrategy != "no" || status == "interrupted")
+            if (save && o.SaveStrategy != IntervalStrategy.No || status == TrainStatus.Interrupted)
             {
                 _windowSeconds += window.Elapsed.TotalSeconds;
                 window.Restart();
@@ -381,13 +389,13 @@ public sealed partial class SftTrainer
             }
             if (stop)
             {
-                if (status != "interrupted") status = "early_stopped";
+                if (status != TrainStatus.Interrupted) status = TrainStatus.EarlyStopped;
                 break;
             }
         }
 
         double trainLoss = _runSteps > 0 ? _runLossSum / _runSteps : double.NaN;
-        if (status != "interrupted")
+        if (status != TrainStatus.Interrupted)
         {
             AddLog(new JsonObject
             {
@@ -404,8 +412,8 @@ public sealed partial class SftTrainer
             }
             SaveFinal(o.OutputDir);
         }
-        Progress.Line($"{status} at step {State.GlobalStep}/{MaxSteps}, train_loss {trainLoss:F4}, {run.Elapsed.TotalSeconds:F1}s"
-            + (status == "interrupted" ? $"; resume with resume_from_checkpoint=true (saved {lastCheckpoint})" : $"; output in {o.OutputDir}"));
+        Progress.Line($"{Config.ConfigBinder.SnakeCase(status.ToString()).Replace('_', ' ')} at step {State.GlobalStep}/{MaxSteps}, train_loss {trainLoss:F4}, {run.Elapsed.TotalSeconds:F1}s"
+            + (status == TrainStatus.Interrupted ? $"; resume with resume_from_checkpoint=true (saved {lastCheckpoint})" : $"; output in {o.OutputDir}"));
         _jsonl = null;
         _tb = null;
         return new TrainOutcome(status, State.GlobalStep, MaxSteps, State.Epoch, trainLoss, run.Elapsed.TotalSeconds,
@@ -521,7 +529,7 @@ public sealed partial class SftTrainer
         if (!finite || collapse != null)
         {
             string what = collapse ?? (double.IsFinite(stepLoss) ? $"gradient norm is {norm}" : $"loss is {stepLoss}");
-            if (o.NanPolicy == "abort")
+            if (o.NanPolicy == NanPolicy.Abort)
             {
                 _optimizer.ZeroGrad();
                 throw new TrainingDivergedException($"step {step}: {what}; training aborted before the optimizer step, weights are unchanged (nan_policy=abort; use nan_policy=skip to skip such steps, or lower learning_rate)", step);

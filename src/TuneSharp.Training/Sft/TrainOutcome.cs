@@ -2,8 +2,8 @@
 namespace TuneSharp.Training.Sft;
 
 /// <summary>
-/// <see cref="Status"/> is "completed", "early_stopped" or "interrupted" (cancellation: a checkpoint was saved).
+/// <see cref="Status"/>: completed, early stopped, or interrupted (cancellation: a checkpoint was saved).
 /// <see cref="TrainLoss"/> is the mean step loss over the steps run in this process (transformers' train_loss).
 /// </summary>
-public sealed record TrainOutcome(string Status, int GlobalStep, int MaxSteps, double Epoch, double TrainLoss, double RuntimeSeconds,
+public sealed record TrainOutcome(TrainStatus Status, int GlobalStep, int MaxSteps, double Epoch, double TrainLoss, double RuntimeSeconds,
     string? BestModelCheckpoint, double? BestMetric, string? LastCheckpoint, IReadOnlyList<int> SkippedSteps);
