@@ -136,8 +136,18 @@ public static class TrainCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Console.Error.WriteLine("interrupt: saving a checkpoint after this step…"); cts.Cancel(); });
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
             AtomicFile.WriteAllText(Path.Combine(config.Training.OutputDir, "run_config.yaml"), config.ToYaml());
-            var outcome = trainer.Train(cts.Token);
-            return outcome.Status == "interrupted" ? 130 : 0;
+            var recorder = TrainingRunRecorder.Start(config.Training.OutputDir, config.ToYaml());
+            try
+            {
+                var outcome = trainer.Train(cts.Token);
+                recorder.Finish(outcome.Status);
+                return outcome.Status == "interrupted" ? 130 : 0;
+            }
+            catch
+            {
+                recorder.Finish("failed");
+                throw;
+            }
         }
         catch (TrainingDivergedException e)
         {
