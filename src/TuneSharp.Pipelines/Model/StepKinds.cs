@@ -10,18 +10,18 @@ public static class StepKinds
         new()
         {
             Name = "convert", Verb = "data", Description = "tunesharp data convert: exam / glossary / llm-extract → instruction JSONL",
-            Required = ["converter", "input"], Optional = ["output", "term_column", "description_column", "endpoint", "llm_model", "chunk_chars"],
+            Required = ["converter", "input"], Optional = ["output", "term_column", "english_column", "description_column", "directions", "endpoint", "llm_model", "chunk_chars"],
             PathSettings = ["input"],
             Build = (s, p) => Args(["data", "convert", s.Setting("converter")!, "-i", p(s.Setting("input")!), "-o", $"{Out}/{s.Setting("output") ?? "data.jsonl"}"],
-                s, ("term_column", "--term-column"), ("description_column", "--description-column"), ("endpoint", "--endpoint"), ("llm_model", "--llm-model"), ("chunk_chars", "--chunk-chars")),
+                s, ("term_column", "--term-column"), ("english_column", "--english-column"), ("description_column", "--description-column"), ("directions", "--directions"), ("endpoint", "--endpoint"), ("llm_model", "--llm-model"), ("chunk_chars", "--chunk-chars")),
         },
         new()
         {
             Name = "augment", Verb = "data", Description = "tunesharp data augment: seeded Hangul obfuscation copies",
-            Required = ["input"], Optional = ["output", "column", "target_column", "copies", "seed", "final_insertion_rate", "liaison_rate", "similar_jamo_rate"],
+            Required = ["input"], Optional = ["output", "column", "target_column", "copies", "ratio", "keep_originals", "seed", "final_insertion_rate", "liaison_rate", "similar_jamo_rate"],
             PathSettings = ["input"],
             Build = (s, p) => Args(["data", "augment", "-i", p(s.Setting("input")!), "-o", $"{Out}/{s.Setting("output") ?? "data.jsonl"}"],
-                s, ("column", "--column"), ("target_column", "--target-column"), ("copies", "--copies"), ("seed", "--seed"),
+                s, ("column", "--column"), ("target_column", "--target-column"), ("copies", "--copies"), ("ratio", "--ratio"), ("keep_originals", "--keep-originals"), ("seed", "--seed"),
                 ("final_insertion_rate", "--final-insertion-rate"), ("liaison_rate", "--liaison-rate"), ("similar_jamo_rate", "--similar-jamo-rate")),
         },
         new()
@@ -68,13 +68,16 @@ public static class StepKinds
         },
         new()
         {
-            Name = "export", Verb = "export", Description = "tunesharp export: merge an adapter, write an HF folder or GGUF (with --check)",
-            Required = ["model"], Optional = ["adapter", "format", "quant", "check"],
-            PathSettings = ["model", "adapter"],
+            Name = "export", Verb = "export", Description = "tunesharp export: merge an adapter into an HF folder or GGUF (checked against adapter-on-base)",
+            Required = ["model", "to"], Optional = ["adapter", "quant", "dtype", "check", "file", "tokenizer"],
+            PathSettings = ["model", "adapter", "tokenizer"],
             Build = (s, p) =>
             {
-                var a = Args(["export", "--model", p(s.Setting("model")!), "--output", Out], s, ("adapter", "--adapter"), ("format", "--format"), ("quant", "--quant"));
-                if (s.Setting("check") is "true" or "yes") a.Add("--check");
+                var to = s.Setting("to")!;
+                string output = to == "hf" ? Out : $"{Out}/{s.Setting("file") ?? (to == "gguf-adapter" ? "adapter.gguf" : "model.gguf")}";
+                var a = Args(["export", "--model", p(s.Setting("model")!), "--to", to, "--out", output], s, ("adapter", "--adapter"), ("quant", "--quant"),
+                    ("dtype", "--dtype"), ("tokenizer", "--tokenizer"));
+                if (s.Setting("check") is "false" or "no") a.Add("--no-check");
                 return a;
             },
         },
