@@ -74,7 +74,7 @@ public static class StepKinds
             Build = (s, p) =>
             {
                 var to = s.Setting("to")!;
-                string output = to == "hf" ? Out : $"{Out}/{s.Setting("file") ?? (to == "gguf-adapter" ? "adapter.gguf" : "model.gguf")}";
+                string output = to == "hf" ? $"{Out}/{s.Setting("file") ?? "model"}" : $"{Out}/{s.Setting("file") ?? (to == "gguf-adapter" ? "adapter.gguf" : "model.gguf")}";
                 var a = Args(["export", "--model", p(s.Setting("model")!), "--to", to, "--out", output], s, ("adapter", "--adapter"), ("quant", "--quant"),
                     ("dtype", "--dtype"), ("tokenizer", "--tokenizer"));
                 if (s.Setting("check") is "false" or "no") a.Add("--no-check");
