@@ -51,7 +51,7 @@ public sealed class ConfigKeyEffectTests
         Assert.Equal(SeedFirst(100, 3, 5), picked);
         Assert.NotEqual([0, 1, 2, 3, 4], picked);
         c.Training.Shuffle = false;
-        Assert.Equal([0, 1, 2, 3, 4], RunData.SampleIndices(c, 100));
+        Assert.Equal([0, 1, 2, 3, 4], RunData.SampleIndices(c, 100)!);
         Assert.Null(RunData.SampleIndices(c, 5));
     }
 

@@ -85,9 +85,9 @@ public sealed class PreferenceTrainerTests
                 o.MaxSteps = 6;
                 o.GradientAccumulationSteps = 2;
                 o.LoggingSteps = 2;
-                o.SaveStrategy = "steps";
+                o.SaveStrategy = IntervalStrategy.Steps;
                 o.SaveSteps = 3;
-                o.LrSchedulerType = "linear";
+                o.LrSchedulerType = SchedulerType.Linear;
                 o.PrecomputeRefLogProbs = precompute;
                 o.ReportTo = ["jsonl"];
                 return o;
@@ -97,11 +97,11 @@ public sealed class PreferenceTrainerTests
             var b1 = Trainer(O(split), data, dropout: 0.1f);
             using var cts = new CancellationTokenSource();
             b1.Logged += e => { if (e["step"]?.GetValue<int>() >= 4) cts.Cancel(); };
-            Assert.Equal("interrupted", b1.Train(cts.Token).Status);
+            Assert.Equal(TrainStatus.Interrupted, b1.Train(cts.Token).Status);
             var oc = O(split);
             oc.ResumeFromCheckpoint = "true";
             var b2 = Trainer(oc, data, dropout: 0.1f);
-            Assert.Equal("completed", b2.Train().Status);
+            Assert.Equal(TrainStatus.Completed, b2.Train().Status);
             for (int s = 5; s <= 6; s++) Assert.Equal(a.StepLosses[s], b2.StepLosses[s]);
             // Every logged value (loss, rewards/*, logps/*, logits/*, nll_loss …) is identical, the window open at the
             // interruption (step 4 of the 3–4 window) included.
@@ -180,7 +180,7 @@ public sealed class PreferenceTrainerTests
             var o1 = Opts(d1);
             var o2 = Opts(d2);
             o2.PrecomputeRefLogProbs = true;
-            foreach (var o in new[] { o1, o2 }) { o.EvalStrategy = "steps"; o.EvalSteps = 3; }
+            foreach (var o in new[] { o1, o2 }) { o.EvalStrategy = IntervalStrategy.Steps; o.EvalSteps = 3; }
             var a = Trainer(o1, data, eval: eval);
             var b = Trainer(o2, data, eval: eval);
             a.Train();
@@ -218,7 +218,7 @@ public sealed class PreferenceTrainerTests
             Assert.Equal(0, logs[0]["rewards/chosen"]!.GetValue<double>(), 6);
             Assert.Equal(Math.Log(2), logs[0]["loss"]!.GetValue<double>(), 5);
             Assert.NotEqual(0, logs[2]["rewards/margins"]!.GetValue<double>());
-            Assert.False(reference.NamedParameters().Any(p => p.Parameter.RequiresGrad));
+            Assert.DoesNotContain(reference.NamedParameters(), p => p.Parameter.RequiresGrad);
         }
         finally { TrainerTestUtil.Delete(dir); }
     }

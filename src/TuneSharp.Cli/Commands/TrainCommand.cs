@@ -115,7 +115,18 @@ public static class TrainCommand
     {
         var config = configPath != null ? RunConfig.Load(configPath, overrides) : RunConfig.FromOverrides(overrides);
         using var run = FineTuneRun.FromConfig(config, w => Console.Error.WriteLine("warning: " + w));
-        var outcome = run.TrainUntilInterrupted(() => Console.Error.WriteLine("interrupt: saving a checkpoint after this step…"));
-        return outcome.Status == TrainStatus.Interrupted ? (int)ExitCode.Interrupted : (int)ExitCode.Success;
+        // Training runs started outside a pipeline are recorded in the run registry too.
+        var recorder = TrainingRunRecorder.Start(config.Training.OutputDir, config.ToYaml());
+        try
+        {
+            var outcome = run.TrainUntilInterrupted(() => Console.Error.WriteLine("interrupt: saving a checkpoint after this step…"));
+            recorder.Finish(outcome.Status.ToString().ToLowerInvariant());
+            return outcome.Status == TrainStatus.Interrupted ? (int)ExitCode.Interrupted : (int)ExitCode.Success;
+        }
+        catch
+        {
+            recorder.Finish("failed");
+            throw;
+        }
     }
 }
