@@ -54,7 +54,7 @@ public sealed class KillResumeTests
     private static Dictionary<string, string> Artifacts(string dir)
     {
         var steps = Path.Combine(dir, ".tunesharp/killme/steps");
-        return Directory.GetDirectories(steps).ToDictionary(Path.GetFileName, d => ContentHasher.HashPath(d))!;
+        return Directory.GetDirectories(steps).ToDictionary(d => Path.GetFileName(d), d => ContentHasher.HashPath(d));
     }
 
     [Fact]

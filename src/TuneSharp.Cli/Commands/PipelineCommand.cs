@@ -153,23 +153,14 @@ public static class PipelineCommand
         return cmd;
     }
 
+    /// <summary>Ctrl-C explains how to continue; every other failure goes to the one CLI error handler (Program).</summary>
     internal static int Guard(Func<int> body)
     {
         try { return body(); }
-        catch (TuneSharpException e)
-        {
-            Console.Error.WriteLine("error: " + e.Message);
-            return (int)e.ExitCode;
-        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("interrupted; `pipeline run` again continues from the first unfinished step");
-            return 130;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
-        {
-            Console.Error.WriteLine("error: " + DataCommandSupport.Describe(e));
-            return 1;
+            return (int)ExitCode.Interrupted;
         }
     }
 
