@@ -29,7 +29,7 @@ public static class ModelMerger
         CheckBaseIsNotQuantized(baseFolder);
         var notes = new List<string>();
         CausalLM model;
-        try { model = CausalLM.FromPretrained(baseFolder, new ModelLoadOptions { DType = ModelDType.Float32 }); }
+        try { model = CausalLM.FromPretrained(baseFolder, new ModelLoadOptions { DType = ModelDType.Float32, KeepGgufQuantized = false }); }
         catch (ModelLoadException e) { throw new ExportException($"cannot load the base model: {e.Message}", ExitCode.InputFormat, e); }
         if (adapterFolder is null) return new MergedModel(model, baseFolder, null, null, notes);
         try

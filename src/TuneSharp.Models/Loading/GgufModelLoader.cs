@@ -58,6 +58,7 @@ internal static class GgufModelLoader
 
         var owned = new List<IDisposable>();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var kept = new Dictionary<string, GgmlQuantMatrix>(StringComparer.Ordinal);
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
@@ -72,9 +73,22 @@ internal static class GgufModelLoader
                     throw new ModelLoadException($"{path}: tensor {info.Name} ends at byte {offset + bytes} but the file has {fs.Length} bytes (truncated?)");
                 var raw = new byte[bytes];
                 RandomAccess.Read(fs.SafeFileHandle, raw, offset);
+                int[] shape = present[stored];
+                if (options.KeepGgufQuantized && shape.Length == 2 && KeepsQuantized(type) && expected != WeightNames.EmbedTokens
+                    && shape[1] % GgmlQuant.BlockSize(type) == 0)
+                {
+                    // Rows are independent block runs, so llama.cpp's Q/K row permutation is undone on whole rows of bytes.
+                    if (GgufNames.PermutesQk(arch) && GgufNames.IsPermutedQk(info.Name, out bool key))
+                        raw = UnpermuteRows(raw, shape[0], key ? config.NumKeyValueHeads : config.NumAttentionHeads);
+                    kept[expected] = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
+                    // Placeholder (out, 0): Build checks bias lengths against the row count; Forward never reads it.
+                    var ph = Tensor.Zeros(DType.F32, shape[0], 0);
+                    owned.Add(ph);
+                    tensors[expected] = ph;
+                    continue;
+                }
                 var values = new float[n];
                 GgmlQuant.Dequantize(type, raw, values);
-                int[] shape = present[stored];
                 if (GgufNames.NormsStoredPlusOne(arch) && info.Name.EndsWith("norm.weight", StringComparison.Ordinal))
                     for (int i = 0; i < values.Length; i++) values[i] -= 1f;
                 if (GgufNames.PermutesQk(arch) && GgufNames.IsPermutedQk(info.Name, out bool isKey))
@@ -94,13 +108,33 @@ internal static class GgufModelLoader
                 owned.Add(t);
                 tensors[expected] = t;
             }
-            return CausalLM.Build(config, tensors, owned, path);
+            var model = CausalLM.Build(config, tensors, owned, path);
+            foreach (var (name, q) in kept)
+                model.GetLinear(name[..^".weight".Length]).GgmlWeight = q;
+            return model;
         }
         catch
         {
             foreach (var o in owned) o.Dispose();
             throw;
         }
+    }
+
+    private static bool KeepsQuantized(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+
+    /// <summary>Undoes llama.cpp's Q/K row permutation on a (rows, ·) matrix stored as equal-length rows of block bytes.</summary>
+    private static byte[] UnpermuteRows(byte[] raw, int rows, int nHead)
+    {
+        // The permutation maps rows only, so apply it to the row indices and move whole byte rows.
+        var idx = new float[rows];
+        for (int i = 0; i < rows; i++) idx[i] = i;
+        var hfIdx = new float[rows];
+        GgufQkPermutation.Unpermute<float>(idx, hfIdx, nHead, 1);
+        int rowBytes = raw.Length / rows;
+        var dst = new byte[raw.Length];
+        for (int r = 0; r < rows; r++)
+            Buffer.BlockCopy(raw, (int)hfIdx[r] * rowBytes, dst, r * rowBytes, rowBytes);
+        return dst;
     }
 
     /// <summary>An HF-style config.json from the GGUF's &lt;arch&gt;.* metadata (llama.cpp llama-arch.cpp keys), parsed by <see cref="ModelConfig"/>.</summary>

@@ -68,7 +68,7 @@ public sealed class FineTuneRun : IDisposable
             throw new ConfigException("model.load_in_4bit needs LoRA (QLoRA): full fine-tuning (lora.enabled false) trains F32 weights");
         if (config.Training.Threads > 0) Tensors.Threading.KernelPool.Threads = config.Training.Threads;
 
-        var model = CausalLM.FromPretrained(config.Model.NameOrPath, new ModelLoadOptions { DType = ParseDType(config.Model.Dtype) });
+        var model = CausalLM.FromPretrained(config.Model.NameOrPath, new ModelLoadOptions { DType = ParseDType(config.Model.Dtype), KeepGgufQuantized = false });
         try
         {
             var lora = loraConfig != null ? InjectAdapters(model, config, loraConfig) : null;
@@ -79,7 +79,7 @@ public sealed class FineTuneRun : IDisposable
             // own objective on the same trainer.
             if (Preference.PreferenceSetup.IsPreference(config.Training))
             {
-                var preference = Preference.PreferenceSetup.Create(config, model, lora, tokenizerSource, new ModelLoadOptions { DType = ParseDType(config.Model.Dtype) });
+                var preference = Preference.PreferenceSetup.Create(config, model, lora, tokenizerSource, new ModelLoadOptions { DType = ParseDType(config.Model.Dtype), KeepGgufQuantized = false });
                 return new FineTuneRun(config, model, null, lora, new RunData([], null), preference.Trainer);
             }
             bool needTokenizer = !RunData.IsTokenized(config) || config.Tokenizer.PadToken != null;
