@@ -39,7 +39,7 @@ public static class ModelMerger
                 throw new ExportException($"{adapterFolder}: no {PeftAdapter.ConfigFileName}; --adapter must name a PEFT adapter folder (adapter_config.json + adapter_model.safetensors)");
             LoraConfig config;
             try { config = PeftAdapter.ReadConfig(adapterFolder); }
-            catch (InvalidDataException e) { throw new ExportException(e.Message, ExitCode.InputFormat, e); }
+            catch (AdapterFormatException e) { throw new ExportException(e.Message, ExitCode.InputFormat, e); }
             var linears = model.Linears.Select(l => (l.Name, l)).ToList();
             if (config.IsTarget("lm_head") || config.ModulesToSave.Any(m => LoraConfig.MatchesSuffix("lm_head", m)))
             {
@@ -53,7 +53,7 @@ public static class ModelMerger
             string[] others = ["model.embed_tokens", "lm_head"];
             LoraModel lora;
             try { lora = PeftAdapter.Load(adapterFolder, linears, others.Where(o => !linears.Any(l => l.Name == o)), embeddings); }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException or FileNotFoundException)
+            catch (Exception e) when (e is AdapterFormatException or ArgumentException or NotSupportedException)
             {
                 throw new ExportException($"{adapterFolder}: the adapter does not fit the base model {baseFolder}: {e.Message}", ExitCode.InputFormat, e);
             }
