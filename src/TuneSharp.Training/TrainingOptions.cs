@@ -132,33 +132,33 @@ public sealed class TrainingOptions
 
     // ---- Preference tuning (TRL DPOConfig / ORPOConfig / CPOConfig names; used when Method is not "sft") ----
 
-    /// <summary>sft (default), dpo, orpo or simpo.</summary>
+    [Description("sft (default), dpo, orpo or simpo.")]
     public string Method { get; set; } = "sft";
 
-    /// <summary>DPO loss_type: sigmoid (default), ipo or hinge.</summary>
+    [Description("DPO loss_type: sigmoid (default), ipo or hinge.")]
     public string LossType { get; set; } = "sigmoid";
 
-    /// <summary>DPO β (KL strength), ORPO λ, SimPO β (TRL's beta; default 0.1).</summary>
+    [Description("DPO β (KL strength), ORPO λ, SimPO β (TRL's beta; default 0.1).")]
     public double Beta { get; set; } = 0.1;
 
-    /// <summary>Conservative DPO / SimPO label smoothing ε (0 = off).</summary>
+    [Description("Conservative DPO / SimPO label smoothing ε (0 = off).")]
     public double LabelSmoothing { get; set; }
 
-    /// <summary>SimPO target reward margin γ (CPOConfig simpo_gamma).</summary>
+    [Description("SimPO target reward margin γ (CPOConfig simpo_gamma).")]
     public double SimpoGamma { get; set; } = 0.5;
 
-    /// <summary>SimPO NLL weight on the chosen answers (CPOConfig cpo_alpha); unset = 0 (pure SimPO).</summary>
+    [Description("SimPO NLL weight on the chosen answers (CPOConfig cpo_alpha); unset = 0 (pure SimPO).")]
     public double? CpoAlpha { get; set; }
 
-    /// <summary>Prompt tokens kept (the last ones) before prompt + answer are joined (TRL max_prompt_length).</summary>
+    [Description("Prompt tokens kept (the last ones) before prompt + answer are joined (TRL max_prompt_length).")]
     public int? MaxPromptLength { get; set; } = 512;
 
-    /// <summary>Answer tokens kept (the first ones) (TRL max_completion_length); unset = no limit.</summary>
+    [Description("Answer tokens kept (the first ones) (TRL max_completion_length); unset = no limit.")]
     public int? MaxCompletionLength { get; set; }
 
-    /// <summary>keep_end (default) or keep_start: which end of prompt + answer survives max_seq_length (TRL max_length).</summary>
+    [Description("keep_end (default) or keep_start: which end of prompt + answer survives max_seq_length (TRL max_length).")]
     public string TruncationMode { get; set; } = "keep_end";
 
-    /// <summary>DPO: compute the reference log-probs once over the data before training (TRL precompute_ref_log_probs).</summary>
+    [Description("DPO: compute the reference log-probs once over the data before training (TRL precompute_ref_log_probs).")]
     public bool PrecomputeRefLogProbs { get; set; }
 }
