@@ -9,10 +9,8 @@ namespace TuneSharp.Nn;
 /// <summary>
 /// Table (V, C) — frozen in its on-disk dtype or trainable F32. Forward looks up ids (N) → (N, C) · <see cref="Scale"/>.
 /// </summary>
-public sealed class Embedding : Module
+public sealed class Embedding : AdaptedModule
 {
-    private readonly Dictionary<string, LoraAdapter> _adapters = new(StringComparer.Ordinal);
-
     public Embedding(string name, Variable weight, float scale = 1f) : base(name)
     {
         if (weight.Value.Rank != 2) throw new ArgumentException($"{name}: embedding table must be (V, C), got {weight.Shape}");
@@ -29,27 +27,6 @@ public sealed class Embedding : Module
     public int VocabSize => Weight.Shape[0];
 
     public int EmbeddingDim => Weight.Shape[1];
-
-    /// <summary>LoRA adapters by name: A = lora_embedding_A (r, V), B = lora_embedding_B (C, r).</summary>
-    public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
-
-    /// <summary>
-    /// The "default" adapter (PEFT lora.Embedding): the side path adds scaling·Aᵀ[ids]·Bᵀ (times <see cref="Scale"/>,
-    /// which multiplies the whole embedding output).
-    /// </summary>
-    public LoraAdapter? Lora
-    {
-        get => GetAdapter(AdapterSelection.DefaultName);
-        set => SetAdapter(AdapterSelection.DefaultName, value);
-    }
-
-    public LoraAdapter? GetAdapter(string name) => _adapters.GetValueOrDefault(name);
-
-    public void SetAdapter(string name, LoraAdapter? adapter)
-    {
-        if (adapter is null) _adapters.Remove(name);
-        else _adapters[name] = adapter;
-    }
 
     protected override IEnumerable<(string LocalName, Variable Parameter)> OwnParameters()
     {
@@ -70,10 +47,10 @@ public sealed class Embedding : Module
     {
         var tape = ctx.Tape;
         var y = tape.Embedding(ids, Weight, Scale, Name);
-        if (_adapters.Count == 0) return y;
+        if (Adapters.Count == 0) return y;
         if (ctx.Adapters.Sequences is { } sequences)
         {
-            var groups = LoraRowGroups.Groups(sequences, ids.Length, Name, _adapters);
+            var groups = LoraRowGroups.Groups(sequences, ids.Length, Name, Adapters);
             if (groups.Count > 0 && groups.Any(g => g.Adapter.A.RequiresGrad || g.Adapter.B.RequiresGrad) && tape.GradEnabled)
                 throw new NotSupportedException($"{Name}: a batch that mixes adapters is inference-only (no gradient)");
             LoraRowGroups.AddEmbedding(ids.Span, y.Value.Span, EmbeddingDim, Scale, groups);

@@ -12,10 +12,8 @@ namespace TuneSharp.Nn;
 /// an optional bias, and any number of named LoRA adapters. The forward adds the adapter(s) the context selects
 /// (PEFT: <c>result = base(x) + lora_B(lora_A(dropout(x))) · scaling</c>), per sequence when a batch mixes adapters.
 /// </summary>
-public sealed class Linear : Module
+public sealed class Linear : AdaptedModule
 {
-    private readonly Dictionary<string, LoraAdapter> _adapters = new(StringComparer.Ordinal);
-
     public Linear(string name, Variable weight, Variable? bias = null) : base(name)
     {
         if (weight.Value.Rank != 2) throw new ArgumentException($"{name}: weight must be (out, in), got {weight.Shape}");
@@ -46,25 +44,6 @@ public sealed class Linear : Module
     /// </summary>
     public GgmlQuantMatrix? GgmlWeight { get; set; }
 
-    /// <summary>LoRA adapters on this layer by adapter name.</summary>
-    public IReadOnlyDictionary<string, LoraAdapter> Adapters => _adapters;
-
-    /// <summary>The adapter named "default" (the one training and single-adapter generation use), if any.</summary>
-    public LoraAdapter? Lora
-    {
-        get => GetAdapter(AdapterSelection.DefaultName);
-        set => SetAdapter(AdapterSelection.DefaultName, value);
-    }
-
-    public LoraAdapter? GetAdapter(string name) => _adapters.GetValueOrDefault(name);
-
-    /// <summary>Adds, replaces or (null) removes the adapter called <paramref name="name"/>.</summary>
-    public void SetAdapter(string name, LoraAdapter? adapter)
-    {
-        if (adapter is null) _adapters.Remove(name);
-        else _adapters[name] = adapter;
-    }
-
     protected override IEnumerable<(string LocalName, Variable Parameter)> OwnParameters()
     {
         yield return ("weight", Weight);
@@ -91,11 +70,11 @@ public sealed class Linear : Module
         var y = QuantizedWeight is { } q ? tape.LinearNf4(x, q, Bias, Name)
             : GgmlWeight is { } g ? tape.LinearGgml(x, g, Bias, Name)
             : tape.Linear(x, Weight, Bias, Name);
-        if (_adapters.Count == 0) return y;
+        if (Adapters.Count == 0) return y;
         if (ctx.Adapters.Sequences is { } sequences)
         {
             if (tape.NeedsGrad(x)) throw new NotSupportedException($"{Name}: a batch that mixes adapters is inference-only (no gradient)");
-            var groups = LoraRowGroups.Groups(sequences, checked((int)(x.Value.ElementCount / InFeatures)), Name, _adapters);
+            var groups = LoraRowGroups.Groups(sequences, checked((int)(x.Value.ElementCount / InFeatures)), Name, Adapters);
             LoraRowGroups.AddLinear(x.Value.Span, y.Value.Span, InFeatures, OutFeatures, groups);
             return y;
         }
@@ -107,5 +86,5 @@ public sealed class Linear : Module
         return sum;
     }
 
-    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {(QuantizedWeight != null ? "NF4" : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(_adapters.Count > 0 ? ", lora " + string.Join("/", _adapters.Select(a => $"{a.Key} r={a.Value.Rank}")) : "")})";
+    public override string ToString() => $"Linear {Name} ({InFeatures} → {OutFeatures}, {(QuantizedWeight != null ? "NF4" : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")}{(Adapters.Count > 0 ? ", lora " + string.Join("/", Adapters.Select(a => $"{a.Key} r={a.Value.Rank}")) : "")})";
 }

@@ -205,7 +205,7 @@ public sealed class LoraModel
         if (IsMerged) throw new InvalidOperationException("LoRA: adapters are already merged");
         foreach (var m in _adapted.Cast<Module>().Concat(_adaptedEmbeddings))
         {
-            int count = m is Linear ml ? ml.Adapters.Count : ((Embedding)m).Adapters.Count;
+            int count = ((AdaptedModule)m).Adapters.Count;
             if (count > 1) throw new InvalidOperationException($"LoRA: '{m.Name}' carries {count} adapters; merging '{AdapterName}' into the shared base weight would change the others (remove them first)");
         }
         foreach (var l in _adapted)
