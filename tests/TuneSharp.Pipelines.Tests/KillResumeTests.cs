@@ -1,10 +1,11 @@
 // kill -9 of a whole `pipeline run` (its process group) at random moments, then a rerun: always the same final artifacts.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using TuneSharp.Pipelines.Running;
 
 namespace TuneSharp.Pipelines.Tests;
 
-public sealed class KillResumeTests
+public sealed partial class KillResumeTests
 {
     // Shell steps write their files slowly (a kill lands mid-write); the split step runs a `tunesharp` verb.
     private const string Yaml = """
@@ -43,12 +44,29 @@ public sealed class KillResumeTests
         _ = p.StandardError.ReadToEndAsync();
         if (killAfterMs >= 0 && !p.WaitForExit(killAfterMs))
         {
-            // setsid made the runner a process-group leader: kill -9 the group (runner and its step processes), like a crash.
-            using var kill = Process.Start("kill", ["-9", "-" + p.Id]);
-            kill!.WaitForExit();
+            // setsid made the runner a process-group leader: SIGKILL the group (runner and its step processes), like a
+            // crash. Only a group that is provably the runner's own is signalled (its id is our child's pid); otherwise
+            // (setsid not yet effective) the runner's process tree is killed instead. Never a group we belong to.
+            if (ProcessGroupOf(p.Id) == p.Id && p.Id > 1 && p.Id != Environment.ProcessId) _ = Kill(-p.Id, 9);
+            else try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         }
         p.WaitForExit();
         return p.ExitCode;
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    /// <summary>The process group of a live process (field 5 of /proc/PID/stat), or −1 when it is gone.</summary>
+    private static int ProcessGroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return -1; }
     }
 
     private static Dictionary<string, string> Artifacts(string dir)
