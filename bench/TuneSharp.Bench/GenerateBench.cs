@@ -33,7 +33,8 @@ public static class GenerateBench
             Console.WriteLine($"weights streamed per decode step: {weightBytes / 1e6:F1} MB (BF16)");
             Console.WriteLine($"memcpy bandwidth (2 threads, 256 MB buffer, bytes copied/s): {copyBw / 1e9:F2} GB/s → decode limit {limitTokS:F1} steps/s");
         }
-        foreach (int batch in new[] { 1, 8 })
+        var batches = (BenchUtil.Option(args, "--batches") ?? "1,8").Split(',').Select(int.Parse).ToArray();
+        foreach (int batch in batches)
         {
             var rng = new Random(batch);
             var ids = new int[batch * prompt];

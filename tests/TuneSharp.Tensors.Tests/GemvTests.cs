@@ -15,6 +15,8 @@ public sealed class GemvTests
     [InlineData(4, 129, 64)]
     [InlineData(5, 257, 100)]
     [InlineData(8, 200, 300)]
+    [InlineData(8, 1031, 600)]   // m·n·k over the batched threshold: split over the pool, odd n (a single last row)
+    [InlineData(2, 2049, 1030)]
     public void MatchesReference(int m, int n, int k)
     {
         var rng = new Random(m * 1000 + n + k);
