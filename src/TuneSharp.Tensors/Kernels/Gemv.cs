@@ -54,9 +54,10 @@ public static unsafe class Gemv
     {
         Span<float> dots = stackalloc float[8];
         int r = begin;
-        // Two weight rows per pass: each x vector loaded feeds two independent accumulators, and the two rows' chains
-        // hide the FMA latency that one row's single chain exposes.
-        for (; r + 2 <= end; r += 2)
+        // m > 1: two weight rows per pass, so each x vector loaded feeds two independent accumulators and the two rows'
+        // chains hide the FMA latency. m = 1 streams one row at a time: it is bound by reading the weights, and one
+        // sequential stream keeps the hardware prefetcher ahead.
+        for (; m > 1 && r + 2 <= end; r += 2)
         {
             ushort* w0 = w + (long)r * k;
             for (int g = 0; g < m; g += 4)
