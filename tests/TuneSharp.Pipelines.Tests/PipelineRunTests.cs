@@ -112,4 +112,20 @@ public sealed class PipelineRunTests
         Assert.Single(File.ReadAllLines(Path.Combine(r.StepsDir, "split/test.jsonl")));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(r.StepsDir, "split/train.jsonl")).Length);
     }
+
+    [Fact]
+    public void ServeCheckStartsTheRealServerAndSavesItsAnswer()
+    {
+        using var f = new PipelineFixture();
+        var model = TuneSharp.Testing.SharedAssets.Require("models/tinystories-656k");
+        // TinyStories has no chat template: the check falls back to /v1/completions and says so in its log.
+        var r = f.Runner($"name: servecheck\nsteps:\n  check:\n    kind: serve-check\n    with: {{model: \"{model}\", prompt: \"Once upon a time\", max_new_tokens: 6}}\n");
+        Assert.True(r.RunAsync().GetAwaiter().GetResult(), File.ReadAllText(r.Steps["check"].LogPath));
+        var response = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(r.StepsDir, "check/response.json")))!;
+        Assert.Equal("text_completion", response["object"]!.ToString());
+        Assert.False(string.IsNullOrEmpty(response["choices"]![0]!["text"]!.ToString()));
+        var log = File.ReadAllText(r.Steps["check"].LogPath);
+        Assert.Contains("has no chat template", log);
+        Assert.DoesNotContain("sk-serve-check-", log);
+    }
 }
