@@ -103,7 +103,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
         var (code, stdout, stderr) = Cli("data", "preview", "--data", SharedAssets.Require("datasets/alpaca-demo/alpaca_en_demo.json"),
             "--tokenizer", SharedAssets.Require("models/tinystories-656k"), "-n", "2");
         Assert.True(code == 0, stderr);
-        Assert.Contains("alpaca_en_demo.json row 1:", stdout);
+        Assert.Contains("alpaca_en_demo.json: row 1:", stdout);
         Assert.Contains("[[", stdout);
         Assert.Contains("── 999 rows", stdout);
     }
