@@ -38,7 +38,7 @@ public sealed class DataCommandTests : IDisposable
             Assert.Equal(expected["labels"]!.AsArray().Select(x => x!.GetValue<int>()), labels[..expectedIds.Length]);
         }
         Assert.Contains("could not find the response marker", stderr);
-        Assert.Contains("dialogs.jsonl row 4", stderr);
+        Assert.Contains("dialogs.jsonl: row 4", stderr);
     }
 
     [Fact]

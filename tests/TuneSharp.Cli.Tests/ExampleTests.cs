@@ -82,7 +82,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
             File.WriteAllText(Path.Combine(dir, "bad.jsonl"), "{\"instruction\":\"a\",\"output\":\"b\"}\n{\"instruction\": oops}\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.jsonl"), "--tokenizer", tokDir);
             Assert.Equal((int)ExitCode.InputFormat, code);
-            Assert.Contains("bad.jsonl:2", err);
+            Assert.Contains("bad.jsonl: row 2 (line 2)", err);
 
             File.WriteAllText(Path.Combine(dir, "bad.csv"), "instruction,output\n\"unterminated,x\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.csv"), "--tokenizer", tokDir);
