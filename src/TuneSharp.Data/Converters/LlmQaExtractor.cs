@@ -1,5 +1,4 @@
-// Turns transcripts into Q/A pairs by asking an OpenAI-compatible chat endpoint, chunk by chunk; robust to bad JSON,
-// and reporting a failing endpoint as what it is (auth, server, network), never as a problem of the input.
+// Turns transcripts into Q/A pairs via an OpenAI-compatible chat endpoint, chunk by chunk; failures named by cause (auth, server, network).
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -111,7 +110,10 @@ public sealed class LlmQaExtractor(HttpClient http, LlmQaExtractorOptions option
             }
             JsonNode? json;
             try { json = await response.Content.ReadFromJsonAsync<JsonNode>(timeout.Token).ConfigureAwait(false); }
-            catch (JsonException e) { throw new LlmEndpointException(LlmFailureKind.Server, $"{url} answered HTTP 200 with a body that is not JSON ({e.Message.Split('.')[0]}): a server error", e); }
+            catch (Exception e) when (e is JsonException or NotSupportedException)
+            {
+                throw new LlmEndpointException(LlmFailureKind.Server, $"{url} answered HTTP 200 with a body that is not JSON ({e.Message.Split('.')[0]}): a server error", e);
+            }
             return (json?["choices"]?[0]?["message"]?["content"] as JsonValue)?.TryGetValue<string>(out var content) == true
                 ? content
                 : throw new LlmEndpointException(LlmFailureKind.Server, $"{url} answered without choices[0].message.content: not an OpenAI-compatible chat completion (check --endpoint)");
