@@ -192,8 +192,7 @@ public sealed class Dataset
         var have = _rows[rowIndex].Select(p => p.Key).ToArray();
         var hint = Suggest.Closest(column, have);
         return new DataFormatException(
-            $"row {rowIndex} has no column '{column}' (columns: {string.Join(", ", have)}).{(hint is null ? "" : $" Did you mean '{hint}'?")} " +
-            "Map your columns in the dataset config (e.g. columns: {instruction: question}) or rename them.",
-            Source, field: column);
+            $"{RowLocation.Of(FileOf(rowIndex), RowInFile(rowIndex))}: no column '{column}' (columns: {string.Join(", ", have)}).{(hint is null ? "" : $" Did you mean '{hint}'?")} " +
+            "Map your columns in the dataset config (e.g. columns: {instruction: question}) or rename them.");
     }
 }

@@ -87,6 +87,30 @@ public sealed class Generator
 
     public ChatTemplate? ChatTemplate { get; }
 
+    /// <summary>
+    /// Raised (before decoding) for a prompt that does not fit the model's positions: longer than
+    /// max_position_embeddings, or long enough that max_new_tokens would run past it. The text names both numbers and
+    /// the key; the CLI prints it as a warning. Generation still runs, as transformers' does.
+    /// </summary>
+    public event Action<string>? Warning;
+
+    /// <summary>The model's max_position_embeddings (config.json; GGUF context_length): the positions it was trained on.</summary>
+    public int MaxPositions => Model.Config.MaxPositionEmbeddings;
+
+    /// <summary>The warning <see cref="Warning"/> raises for a prompt of <paramref name="promptLength"/> tokens, or null when it fits.</summary>
+    public string? ContextWarning(int promptLength, int maxNewTokens)
+    {
+        int max = MaxPositions;
+        if (max <= 0) return null;
+        if (promptLength > max)
+            return $"the prompt is {promptLength} tokens, longer than the model's max_position_embeddings {max} ({Model.Source}): " +
+                   $"positions past {max} were never trained, so the output is unreliable; shorten the prompt to at most {max} tokens";
+        if ((long)promptLength + maxNewTokens > max)
+            return $"the prompt ({promptLength} tokens) plus max_new_tokens {maxNewTokens} reaches {promptLength + (long)maxNewTokens} positions, beyond the model's " +
+                   $"max_position_embeddings {max} ({Model.Source}): text generated past position {max} is unreliable; lower max_new_tokens to {max - promptLength} or shorten the prompt";
+        return null;
+    }
+
     /// <summary>Prompt text → ids with the tokenizer's special tokens (BOS as configured).</summary>
     public int[] Encode(string prompt) => Tokenizer.Encode(prompt, addSpecialTokens: true);
 
@@ -170,6 +194,9 @@ public sealed class Generator
             foreach (var id in prompts[b])
                 if ((uint)id >= (uint)vocab) throw new ArgumentException($"prompt {b}: token id {id} is outside the vocabulary (0..{vocab - 1})");
         }
+        if (Warning is { } warn)
+            for (int b = 0; b < bsz; b++)
+                if (ContextWarning(prompts[b].Count, o.MaxNewTokens) is { } w) warn(bsz == 1 ? w : $"prompt {b + 1}: {w}");
         int maxLen = prompts.Max(p => p.Count);
         int pad = Tokenizer.PadTokenId ?? Model.Config.PadTokenId ?? 0;
         if ((uint)pad >= (uint)vocab) pad = 0;

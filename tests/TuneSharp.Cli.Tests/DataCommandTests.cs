@@ -38,7 +38,7 @@ public sealed class DataCommandTests : IDisposable
             Assert.Equal(expected["labels"]!.AsArray().Select(x => x!.GetValue<int>()), labels[..expectedIds.Length]);
         }
         Assert.Contains("could not find the response marker", stderr);
-        Assert.Contains("dialogs.jsonl row 4", stderr);
+        Assert.Contains("dialogs.jsonl: row 4", stderr);
     }
 
     [Fact]
@@ -59,6 +59,6 @@ public sealed class DataCommandTests : IDisposable
         (code, stdout, stderr) = CliRunner.Run("data", "convert", "glossary", "-i", Golden("seeds", "glossary_kor_eng.jsonl"), "-i", Golden("seeds", "glossary.csv"), "-o", Path.Combine(_dir, "g.parquet"));
         Assert.True(code == 0, stderr);
         Assert.Contains("11 rows", stdout);
-        Assert.Contains("glossary_kor_eng.jsonl row 3", stderr);
+        Assert.Contains("glossary_kor_eng.jsonl: row 3", stderr);
     }
 }

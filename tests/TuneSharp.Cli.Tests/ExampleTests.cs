@@ -82,7 +82,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
             File.WriteAllText(Path.Combine(dir, "bad.jsonl"), "{\"instruction\":\"a\",\"output\":\"b\"}\n{\"instruction\": oops}\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.jsonl"), "--tokenizer", tokDir);
             Assert.Equal((int)ExitCode.InputFormat, code);
-            Assert.Contains("bad.jsonl:2", err);
+            Assert.Contains("bad.jsonl: row 2 (line 2)", err);
 
             File.WriteAllText(Path.Combine(dir, "bad.csv"), "instruction,output\n\"unterminated,x\n");
             (code, _, err) = Cli("data", "preview", "--data", Path.Combine(dir, "bad.csv"), "--tokenizer", tokDir);
@@ -103,7 +103,7 @@ public sealed class ExampleTests(QuickstartModelFixture quickstart) : IClassFixt
         var (code, stdout, stderr) = Cli("data", "preview", "--data", SharedAssets.Require("datasets/alpaca-demo/alpaca_en_demo.json"),
             "--tokenizer", SharedAssets.Require("models/tinystories-656k"), "-n", "2");
         Assert.True(code == 0, stderr);
-        Assert.Contains("alpaca_en_demo.json row 1:", stdout);
+        Assert.Contains("alpaca_en_demo.json: row 1:", stdout);
         Assert.Contains("[[", stdout);
         Assert.Contains("── 999 rows", stdout);
     }

@@ -78,8 +78,8 @@ public sealed class PreferenceCliTests(QuickstartModelFixture quickstart) : ICla
             var (code, stdout, stderr) = CliRunner.Run("train", "--model", quickstart.ModelDir, "--data", data, "--method", "dpo",
                 "--max-steps", "1", "--output-dir", Path.Combine(dir, "out"));
             Assert.NotEqual(0, code);
-            Assert.Contains("pairs.jsonl:2: chosen and rejected answers are identical", stderr);
-            Assert.Contains("pairs.jsonl:4: the chosen answer is empty", stderr);
+            Assert.Contains("pairs.jsonl: row 2 (line 2): chosen and rejected answers are identical", stderr);
+            Assert.Contains("pairs.jsonl: row 3 (line 4): the chosen answer is empty", stderr);
             Assert.DoesNotContain("   at ", stderr);
             (code, _, stderr) = CliRunner.Run("train", "--model", quickstart.ModelDir, "--data", data, "--method", "dpo", "--loss-type", "robust",
                 "--max-steps", "1", "--output-dir", Path.Combine(dir, "out"));

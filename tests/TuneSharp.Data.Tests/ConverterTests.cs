@@ -85,8 +85,10 @@ public sealed class ConverterTests
         var handler = new FakeHandler(() => new HttpResponseMessage(HttpStatusCode.InternalServerError));
         var log = new List<string>();
         var extractor = new LlmQaExtractor(new HttpClient(handler), new LlmQaExtractorOptions { Endpoint = "http://127.0.0.1:1/v1" }, log.Add);
-        var rows = await extractor.ExtractAsync("some text", "t.txt");
-        Assert.Empty(rows);
+        // Every chunk failing is the error itself (issue 14), never an empty result blamed on the input.
+        var e = await Assert.ThrowsAsync<LlmEndpointException>(() => extractor.ExtractAsync("some text", "t.txt"));
+        Assert.Equal(LlmFailureKind.Server, e.Kind);
+        Assert.Contains("HTTP 500", e.Message);
         Assert.Contains("HTTP 500", log.Single());
     }
 

@@ -141,7 +141,7 @@ public sealed class FormatTests
         var r = Formatter(PromptFormatKind.Alpaca, max: 32).FormatAll(ds, warnings.Add);
         Assert.Equal(32, r.Examples[0].Length);
         Assert.Equal(1, r.ResponsesTruncatedAway);
-        Assert.Contains("mem.json row 1", warnings[0]);
+        Assert.Contains("mem.json: row 1", warnings[0]);
         Assert.Contains("max_seq_length 32", warnings[0]);
         // TinyStories has no '#': the Alpaca prompt's "###" markers are reported as unknown characters.
         Assert.StartsWith("tokenizer coverage: mem.json: 6 of", Assert.Single(warnings.Skip(1)));
@@ -153,7 +153,7 @@ public sealed class FormatTests
         var ds = Dataset.FromRows([new JsonObject { ["q"] = "a", ["a"] = "b" }, new JsonObject { ["q"] = "c", ["answr"] = "d" }], "qa.jsonl");
         var f = Formatter(PromptFormatKind.Custom, prompt: "Q: {q}\nA: ", response: "{a}");
         var ex = Assert.Throws<DataFormatException>(() => f.FormatAll(ds));
-        Assert.Contains("qa.jsonl row 2", ex.Message);
+        Assert.Contains("qa.jsonl: row 2", ex.Message);
         Assert.Contains("'a'", ex.Message);
         Assert.Contains("dataset.columns", ex.Message);
     }

@@ -86,7 +86,7 @@ public sealed class LoaderTests : IDisposable
     {
         var path = Write("bad.csv", "a,b\n1,2\n\"multi\nline\",2\n3,4,5\n");
         var e = Assert.Throws<DataFormatException>(() => DatasetFiles.Load(path));
-        Assert.Contains("bad.csv:5", e.Message);
+        Assert.Contains("bad.csv: row 3 (line 5)", e.Message);
         Assert.Contains("3 fields", e.Message);
     }
 
@@ -104,7 +104,7 @@ public sealed class LoaderTests : IDisposable
     {
         var path = Write("bad.jsonl", "{\"a\": 1}\n\n{\"a\": 2,}\n");
         var e = Assert.Throws<DataFormatException>(() => DatasetFiles.Load(path));
-        Assert.Contains("bad.jsonl:3", e.Message);
+        Assert.Contains("bad.jsonl: row 2 (line 3)", e.Message);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class LoaderTests : IDisposable
     {
         var path = Write("arr.jsonl", "{\"a\": 1}\n[1,2]\n");
         var e = Assert.Throws<DataFormatException>(() => DatasetFiles.Load(path));
-        Assert.Contains("arr.jsonl:2", e.Message);
+        Assert.Contains("arr.jsonl: row 2 (line 2)", e.Message);
         Assert.Contains("an array", e.Message);
     }
 

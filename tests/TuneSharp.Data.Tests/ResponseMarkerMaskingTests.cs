@@ -81,7 +81,7 @@ public sealed class ResponseMarkerMaskingTests
             Assert.Equal(Ints(c["rows"]![i]!["labels"]), formatted.Examples[i].Labels);
         }
         Assert.Equal(2, warnings.Count);
-        Assert.StartsWith("alpaca.jsonl row 1: could not find the response marker '### Response:'", warnings[0]);
+        Assert.StartsWith("alpaca.jsonl: row 1: could not find the response marker '### Response:'", warnings[0]);
         Assert.Contains("tokenizes differently in context", warnings[0]);
         // The suggested in-context ids then match: the row trains on its response.
         var suggested = warnings[0][(warnings[0].LastIndexOf('[') )..].TrimEnd('.');

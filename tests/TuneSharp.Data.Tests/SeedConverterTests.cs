@@ -70,8 +70,8 @@ public sealed class SeedConverterTests
         Assert.Equal("Rules that define the responsibilities of sellers and buyers in international trade", byInstruction["What does the term \"Incoterms\" mean?"]);
         Assert.Equal("신용장: 개설은행이 수익자에게 대금 지급을 확약하는 증서", S(rows.First(r => S(r, "output") == "신용장, Letter of Credit"), "context"));
         Assert.Equal(2, warnings.Count);
-        Assert.Contains("glossary_terms.json row 3: no term", warnings[0]);
-        Assert.Contains("glossary_kor_eng.jsonl row 3: no description", warnings[1]);
+        Assert.Contains("glossary_terms.json: row 3: no term", warnings[0]);
+        Assert.Contains("glossary_kor_eng.jsonl: row 3: no description", warnings[1]);
     }
 
     [Fact]

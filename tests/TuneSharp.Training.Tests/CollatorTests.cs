@@ -58,7 +58,7 @@ public sealed class CollatorTests
             var noIds = Path.Combine(dir, "noids.jsonl");
             File.WriteAllText(noIds, "{\"input_ids\": [1]}\n{\"labels\": [1, 2]}\n");
             var e = Assert.Throws<TuneSharp.Data.DataFormatException>(() => TokenizedJsonl.Load(noIds));
-            Assert.Contains("noids.jsonl:2", e.Message);
+            Assert.Contains("noids.jsonl: row 2 (line 2)", e.Message);
             Assert.Contains("input_ids", e.Message);
 
             var mismatch = Path.Combine(dir, "mismatch.jsonl");

@@ -26,6 +26,7 @@ public static class ChatCommand
             string path = p.GetValue(model)!;
             if (!Directory.Exists(path) && !File.Exists(path)) throw new UsageException($"{path}: no such model folder or file. Give a Hugging Face folder or a .gguf file.");
             var gen = Generator.FromPretrained(path);
+            gen.Warning += w => Console.Error.WriteLine("warning: " + w);
             // Unmerged: the adapter runs on its side path over the base weights (one forward, no merged copy).
             if (p.GetValue(adapter) is { } ad) gen.LoadAdapter(ad);
             var options = new GenerationOptions
@@ -59,7 +60,11 @@ public static class ChatCommand
                     continue;
                 }
                 history.Add(Message("user", line));
-                int[] ids = gen.ChatTemplate != null ? gen.EncodeChat(history) : gen.Encode(PlainPrompt(history));
+                // The history is re-sent every turn: the oldest turns go once it would not fit the model's context.
+                int budget = ChatHistory.Budget(gen.MaxPositions, options.MaxNewTokens);
+                var (ids, dropped) = ChatHistory.Fit(history, h => gen.ChatTemplate != null ? gen.EncodeChat(h) : gen.Encode(PlainPrompt(h)), budget);
+                if (dropped > 0)
+                    Console.Error.WriteLine($"[history trimmed: dropped the {dropped} oldest message{(dropped == 1 ? "" : "s")}{(systemPrompt != null ? " (the system prompt stays)" : "")} to keep the prompt within {budget} tokens of the model's max_position_embeddings {gen.MaxPositions}]");
                 var result = gen.Generate(ids, options, piece => { Console.Out.Write(piece); Console.Out.Flush(); });
                 Console.Out.WriteLine();
                 history.Add(Message("assistant", result.Text.Trim()));
@@ -71,7 +76,7 @@ public static class ChatCommand
 
     private static Dictionary<string, object?> Message(string role, string content) => new() { ["role"] = role, ["content"] = content };
 
-    private static string PlainPrompt(List<object?> history) =>
+    private static string PlainPrompt(IEnumerable<object?> history) =>
         string.Concat(history.Cast<Dictionary<string, object?>>().Select(m => (string)m["role"]! switch
         {
             "user" => $"User: {m["content"]}\n",

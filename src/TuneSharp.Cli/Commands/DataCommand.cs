@@ -132,7 +132,7 @@ public static partial class DataCommand
                 }
                 else if (count <= n)
                 {
-                    Console.Out.WriteLine($"── {s.File} row {s.Row}: {e.Length} tokens, {e.TrainedTokens} trained{(e.TruncatedTokens > 0 ? $", {e.TruncatedTokens} truncated" : "")}{(e.MissingMarker != null ? $", {e.MissingMarker} marker not found" : "")} ──");
+                    Console.Out.WriteLine($"── {RowLocation.Of(s.File, s.Row)}: {e.Length} tokens, {e.TrainedTokens} trained{(e.TruncatedTokens > 0 ? $", {e.TruncatedTokens} truncated" : "")}{(e.MissingMarker != null ? $", {e.MissingMarker} marker not found" : "")} ──");
                     Console.Out.WriteLine(e.Describe(tok));
                 }
             }

@@ -28,15 +28,19 @@ public static partial class DataCommand
         var directions = new Option<string>("--directions") { Description = "glossary: both, forward (term → description) or reverse", DefaultValueFactory = _ => "both" };
         var endpoint = new Option<string?>("--endpoint") { Description = "llm-extract: OpenAI-compatible base URL, e.g. http://localhost:8000/v1" };
         var llm = new Option<string>("--llm-model") { Description = "llm-extract: model name", DefaultValueFactory = _ => "gpt-4o-mini" };
-        var keyEnv = new Option<string>("--api-key-env") { Description = "llm-extract: environment variable holding the API key", DefaultValueFactory = _ => "OPENAI_API_KEY" };
+        var keyEnv = new Option<string>("--api-key-env") { Description = "llm-extract: environment variable holding the API key (never printed); it must be set, or pass '' for an endpoint without authentication", DefaultValueFactory = _ => "OPENAI_API_KEY" };
         var chunk = new Option<int>("--chunk-chars") { Description = "llm-extract: characters per request", DefaultValueFactory = _ => 3000 };
+        var timeout = new Option<double>("--request-timeout") { Description = "llm-extract: seconds to wait for one reply before the chunk fails as a network timeout", DefaultValueFactory = _ => 120 };
         var cmd = new Command("convert", "Convert domain material into instruction/input/output rows, or any dataset file into JSONL or Parquet");
         cmd.Arguments.Add(kind);
-        foreach (var o in new Option[] { input, output, split, term, english, desc, directions, endpoint, llm, keyEnv, chunk }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { input, output, split, term, english, desc, directions, endpoint, llm, keyEnv, chunk, timeout }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             var inputs = p.GetValue(input)!;
             string outPath = p.GetValue(output)!;
+            if (p.GetValue(kind) == "llm-extract")
+                return ExtractWithLlm(DatasetSources.Resolve(inputs).Values.SelectMany(f => f).Distinct().ToArray(), outPath, p.GetValue(endpoint), p.GetValue(llm)!,
+                    p.GetValue(keyEnv) ?? "", p.GetValue(chunk), p.GetValue(timeout));
             var warnings = 0;
             void Warn(string s) { warnings++; Console.Error.WriteLine("warning: " + s); }
             IReadOnlyList<string> Files() => DatasetSources.Resolve(inputs).Values.SelectMany(f => f).Distinct().ToArray();
@@ -45,7 +49,6 @@ public static partial class DataCommand
                 null or "" or "format" => DatasetFiles.LoadSplit(inputs, p.GetValue(split)!).Rows,
                 "exam" => Files().SelectMany(f => ExamConverter.ConvertFile(f, Warn)).ToList(),
                 "glossary" => GlossaryConverter.ConvertFiles(Files(), p.GetValue(term), p.GetValue(desc), p.GetValue(english), ParseDirections(p.GetValue(directions)!), Warn),
-                "llm-extract" => Files().SelectMany(f => ExtractWithLlm(f, p.GetValue(endpoint), p.GetValue(llm)!, p.GetValue(keyEnv)!, p.GetValue(chunk))).ToList(),
                 var other => throw new UsageException($"unknown converter '{other}'{(Suggest.Closest(other!, ["exam", "glossary", "llm-extract"]) is { } s ? $" (did you mean '{s}'?)" : "")}; use exam, glossary or llm-extract, or none to convert the format"),
             };
             if (rows.Count == 0) throw new DataFormatException("the converter found nothing to convert; check the input's markers/columns", string.Join(", ", inputs));
@@ -64,15 +67,42 @@ public static partial class DataCommand
         _ => throw new UsageException($"--directions '{s}': use both, forward or reverse"),
     };
 
-    private static IReadOnlyList<JsonObject> ExtractWithLlm(string path, string? endpoint, string model, string keyEnv, int chunkChars)
+    /// <summary>
+    /// llm-extract: appends each finished chunk to the JSONL output and resumes a killed run (LlmExtractJob); progress
+    /// and skipped chunks go to stderr. Everything a request needs is checked before the first one is sent.
+    /// </summary>
+    private static int ExtractWithLlm(IReadOnlyList<string> files, string outPath, string? endpoint, string model, string keyEnv, int chunkChars, double timeoutSeconds)
     {
         if (string.IsNullOrWhiteSpace(endpoint)) throw new UsageException("llm-extract needs --endpoint URL (an OpenAI-compatible /v1 base URL)");
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new UsageException($"--endpoint '{endpoint}' is not an http(s) URL; give an OpenAI-compatible /v1 base URL, e.g. http://127.0.0.1:8000/v1");
+        if (!outPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"llm-extract appends rows as chunks finish, so --output must be a .jsonl file (got {outPath}); convert it afterwards with `tunesharp data convert -i OUT.jsonl -o OUT.parquet`");
+        if (chunkChars < 1) throw new UsageException($"--chunk-chars must be ≥ 1 (got {chunkChars})");
+        if (!(timeoutSeconds > 0) || timeoutSeconds > 86400) throw new UsageException($"--request-timeout must be in (0, 86400] seconds (got {timeoutSeconds})");
+        string? key = null;
+        if (keyEnv.Length > 0)
+        {
+            key = Environment.GetEnvironmentVariable(keyEnv);
+            if (string.IsNullOrEmpty(key))
+                throw new UsageException($"llm-extract: the environment variable {keyEnv} (--api-key-env) is not set, so requests would go out without an API key. " +
+                                         $"Set it (export {keyEnv}=…), name another variable with --api-key-env NAME, or pass --api-key-env '' for an endpoint without authentication (e.g. a local vLLM server)");
+        }
+        if (files.Count == 0) throw new UsageException("llm-extract: --input matched no files");
+        var documents = files.Select(f => (f, File.ReadAllText(f))).ToList();
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // the extractor times each request itself
         var extractor = new LlmQaExtractor(http, new LlmQaExtractorOptions
         {
-            Endpoint = endpoint, Model = model, ApiKey = Environment.GetEnvironmentVariable(keyEnv), ChunkChars = chunkChars,
-        }, s => Console.Error.WriteLine(s));
-        return extractor.ExtractAsync(File.ReadAllText(path), path).GetAwaiter().GetResult();
+            Endpoint = endpoint, Model = model, ApiKey = key, ApiKeyEnv = keyEnv.Length > 0 ? keyEnv : null, ChunkChars = chunkChars,
+            RequestTimeout = TimeSpan.FromSeconds(timeoutSeconds),
+        }, s => Console.Error.WriteLine("warning: " + s));
+        var summary = LlmExtractJob.RunAsync(extractor, documents, outPath, s => Console.Error.WriteLine("llm-extract: " + s)).GetAwaiter().GetResult();
+        if (summary.RowsInOutput == 0)
+            throw new DataFormatException($"no reply of the endpoint held usable Q/A pairs{(summary.Failed > 0 ? $" and {summary.Failed} chunks failed" : "")} (see the warnings above); check --llm-model and the replies' format", string.Join(", ", files));
+        string resumed = summary.Resumed > 0 ? $" ({summary.Resumed} done before)" : "";
+        string failed = summary.Failed > 0 ? $"; {summary.Failed} chunks failed (warnings above): rerun the same command to retry them" : "";
+        Console.Out.WriteLine($"{summary.RowsWritten} rows from {summary.Done} chunks{resumed} → {outPath} ({summary.RowsInOutput} rows, {summary.Chunks} chunks in all){failed}");
+        return 0;
     }
 
     private static Command Augment()

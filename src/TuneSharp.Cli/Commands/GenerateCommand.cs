@@ -60,6 +60,7 @@ public static class GenerateCommand
         int[]? ids = promptIds is null ? null : ParseIds(promptIds);
         var gen = Generator.FromPretrained(modelPath);
         using var _ = gen.Model;
+        gen.Warning += w => Console.Error.WriteLine("warning: " + w);
         var names = new List<string>();
         foreach (var spec in adapters)
         {

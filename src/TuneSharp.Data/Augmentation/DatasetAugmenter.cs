@@ -29,7 +29,7 @@ public static class DatasetAugmenter
             var row = dataset[i];
             if (row[column] is not JsonValue v || v.ToString() is not { Length: > 0 } text)
             {
-                if (++bad <= 5) warn?.Invoke($"{dataset.FileOf(i) ?? "dataset"} row {dataset.RowInFile(i)}: no text in column '{column}' (columns: {string.Join(", ", row.Select(p => p.Key))}); kept without copies");
+                if (++bad <= 5) warn?.Invoke($"{RowLocation.Of(dataset.FileOf(i), dataset.RowInFile(i))}: no text in column '{column}' (columns: {string.Join(", ", row.Select(p => p.Key))}); kept without copies");
                 if (keepOriginals) rows.Add((JsonObject)row.DeepClone());
                 continue;
             }

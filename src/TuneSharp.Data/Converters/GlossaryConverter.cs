@@ -36,7 +36,7 @@ public static class GlossaryConverter
         int skipped = 0;
         for (int i = 0; i < glossary.Count; i++)
         {
-            var where = $"{glossary.FileOf(i) ?? "glossary"} row {glossary.RowInFile(i)}";
+            var where = RowLocation.Of(glossary.FileOf(i) ?? "glossary", glossary.RowInFile(i));
             var entry = glossary[i];
             var term = Field(entry, termColumn, TermColumns);
             var eng = Field(entry, englishColumn, EnglishColumns);

@@ -241,7 +241,7 @@ public sealed class PromptFormatter
         int missing = 0, truncatedAway = 0;
         foreach (var (file, row, value) in rows)
         {
-            var where = $"{file} row {row}";
+            var where = RowLocation.Of(file, row);
             var (full, e) = both ? FormatBoth(value, where, coverage, file) : (null, Format(value, where, coverage, file));
             if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(value, e, where));
             if (e.ResponseTruncatedAway && ++truncatedAway <= 3)
@@ -269,13 +269,14 @@ public sealed class PromptFormatter
         for (int i = 0; i < dataset.Count; i++)
         {
             var file = dataset.FileOf(i) ?? name;
-            var e = Format(dataset[i], $"{file} row {dataset.RowInFile(i)}", coverage, file);
-            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(dataset[i], e, $"{file} row {dataset.RowInFile(i)}"));
+            var where = RowLocation.Of(file, dataset.RowInFile(i));
+            var e = Format(dataset[i], where, coverage, file);
+            if (e.MissingMarker != null && ++missing <= 3) warn?.Invoke(MissingMarkerWarning(dataset[i], e, where));
             if (e.ResponseTruncatedAway)
             {
                 truncatedAway++;
                 if (truncatedAway <= 3)
-                    warn?.Invoke($"{name} row {i + 1}: the response is entirely truncated away at max_seq_length {Options.MaxSeqLength} " +
+                    warn?.Invoke($"{where}: the response is entirely truncated away at max_seq_length {Options.MaxSeqLength} " +
                                  $"({e.Length + e.TruncatedTokens} tokens); it teaches nothing. Raise max_seq_length or shorten the prompt.");
             }
             rows.Add(e);

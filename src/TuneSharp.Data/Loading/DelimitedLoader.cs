@@ -23,11 +23,12 @@ internal static class DelimitedLoader
         while (parser.ReadRecord(out long line) is { } fields)
         {
             if (fields.Count == 1 && fields[0].Length == 0) continue; // blank line
+            long rowNumber = rows.Count + 1; // the header is not a row
             if (fields.Count != header.Count)
                 throw new DataFormatException(
                     $"row has {fields.Count} fields but the header has {header.Count} ({string.Join(", ", header)}). " +
                     $"Quote fields that contain '{(delimiter == '\t' ? "\\t" : delimiter.ToString())}' or line breaks with double quotes.",
-                    path, line);
+                    path, line, row: rowNumber);
             var row = new JsonObject();
             for (int i = 0; i < header.Count; i++) row[header[i]] = fields[i];
             rows.Add(row);

@@ -67,7 +67,12 @@ internal static class JsonLoader
 
     internal static string StripLocation(string message)
     {
-        int i = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return i > 0 ? message[..i].TrimEnd('.', ' ') : message;
+        // System.Text.Json appends " Path: $ | LineNumber: 0 | BytePositionInLine: 20." (0-based): the caller states the position itself.
+        foreach (var marker in new[] { " Path:", " LineNumber:" })
+        {
+            int i = message.IndexOf(marker, StringComparison.Ordinal);
+            if (i > 0) message = message[..i];
+        }
+        return message.TrimEnd('.', ' ');
     }
 }

@@ -27,7 +27,7 @@ public static class PredictAction
         for (int i = 0; i < ds.Count; i++)
         {
             var row = ds[i];
-            string where = $"{o.Input} row {i}";
+            string where = TuneSharp.Data.RowLocation.Of(ds.FileOf(i) ?? o.Input, ds.RowInFile(i));
             prompts.Add(template != null ? template.Fill(row, where)
                 : row.TryGetPropertyValue("input", out var inp) && inp is JsonValue v && v.ToString().Length > 0 ? withInput.Fill(row, where) : noInput.Fill(row, where));
         }

@@ -10,10 +10,11 @@ public static class StepKinds
         new()
         {
             Name = "convert", Verb = "data", Description = "tunesharp data convert: exam / glossary / llm-extract → instruction JSONL",
-            Required = ["converter", "input"], Optional = ["output", "term_column", "english_column", "description_column", "directions", "endpoint", "llm_model", "chunk_chars"],
+            Required = ["converter", "input"], Optional = ["output", "term_column", "english_column", "description_column", "directions", "endpoint", "llm_model", "chunk_chars", "api_key_env", "request_timeout"],
             PathSettings = ["input"],
             Build = (s, p) => Args(["data", "convert", s.Setting("converter")!, "-i", p(s.Setting("input")!), "-o", $"{Out}/{s.Setting("output") ?? "data.jsonl"}"],
-                s, ("term_column", "--term-column"), ("english_column", "--english-column"), ("description_column", "--description-column"), ("directions", "--directions"), ("endpoint", "--endpoint"), ("llm_model", "--llm-model"), ("chunk_chars", "--chunk-chars")),
+                s, ("term_column", "--term-column"), ("english_column", "--english-column"), ("description_column", "--description-column"), ("directions", "--directions"), ("endpoint", "--endpoint"), ("llm_model", "--llm-model"), ("chunk_chars", "--chunk-chars"),
+                ("api_key_env", "--api-key-env"), ("request_timeout", "--request-timeout")),
         },
         new()
         {

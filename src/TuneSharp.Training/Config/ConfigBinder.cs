@@ -33,7 +33,7 @@ public static class ConfigBinder
                 throw Unknown(source, keyNode, key, "section", sections.Keys, "top level");
             if (valueNode is YamlScalarNode s && string.IsNullOrEmpty(s.Value)) continue; // empty section
             if (valueNode is not YamlMappingNode mapping)
-                throw new ConfigException($"{source}: line {valueNode.Start.Line}: section '{key}' must be a mapping of key: value pairs");
+                throw new ConfigException($"{YamlTree.Where(source, valueNode)}: section '{key}' must be a mapping of key: value pairs");
             Bind(property.GetValue(config)!, mapping, source, key);
         }
     }
@@ -53,7 +53,7 @@ public static class ConfigBinder
             }
             catch (FormatException e)
             {
-                throw new ConfigException($"{source}: line {valueNode.Start.Line}: {section}.{key}: {e.Message}", e);
+                throw new ConfigException($"{YamlTree.Where(source, valueNode)}: {section}.{key}: {e.Message}", e);
             }
         }
     }
@@ -68,7 +68,7 @@ public static class ConfigBinder
     {
         var suggestion = Data.Suggest.Closest(key, known);
         return new ConfigException(
-            $"{source}: line {node.Start.Line}: unknown {what} '{key}' in {where}." +
+            $"{YamlTree.Where(source, node)}: unknown {what} '{key}' in {where}." +
             (suggestion != null ? $" Did you mean '{suggestion}'?" : "") +
             $" Known {what}s: {string.Join(", ", known)}.");
     }

@@ -1,4 +1,5 @@
 // Loads YAML into a mapping tree and applies dotted key=value overrides to it.
+using System.Runtime.CompilerServices;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -6,6 +7,16 @@ namespace TuneSharp.Training.Config;
 
 internal static class YamlTree
 {
+    // Nodes an override created (its keys, sections and value) → the override's text, so errors about them name the
+    // override instead of "base.yaml: line 1" (the line of the override's own one-line YAML document).
+    private static readonly ConditionalWeakTable<YamlNode, string> OverrideNodes = new();
+
+    /// <summary>Where a node came from, for messages: "file: line N", or "command-line override 'key=value'".</summary>
+    public static string Where(string source, YamlNode node) =>
+        OverrideNodes.TryGetValue(node, out var assignment)
+            ? $"command-line override '{(assignment.Length > 80 ? assignment[..77] + "…" : assignment)}'"
+           : $"{source}: line {node.Start.Line}";
+
     public static YamlMappingNode Load(string yaml, string source)
     {
         var stream = new YamlStream();
@@ -49,6 +60,7 @@ internal static class YamlTree
         {
             value = new YamlScalarNode(raw);
         }
+        Tag(value, assignment);
         var node = root;
         for (int i = 0; i < path.Length - 1; i++)
         {
@@ -56,10 +68,20 @@ internal static class YamlTree
             if (!node.Children.TryGetValue(key, out var child))
             {
                 child = new YamlMappingNode();
+                OverrideNodes.AddOrUpdate(key, assignment);
+                OverrideNodes.AddOrUpdate(child, assignment);
                 node.Children[key] = child;
             }
             node = child as YamlMappingNode ?? throw new ConfigException($"override '{assignment}': '{string.Join('.', path[..(i + 1)])}' is not a section");
         }
-        node.Children[new YamlScalarNode(path[^1])] = value;
+        var last = new YamlScalarNode(path[^1]);
+        OverrideNodes.AddOrUpdate(last, assignment);
+        node.Children[last] = value;
+    }
+
+    private static void Tag(YamlNode node, string assignment)
+    {
+        OverrideNodes.AddOrUpdate(node, assignment);
+        foreach (var child in node.AllNodes) OverrideNodes.AddOrUpdate(child, assignment);
     }
 }

@@ -51,21 +51,22 @@ public static class PreferenceData
         var list = new List<(JsonObject, string)>();
         if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
-            int line = 0;
+            int line = 0, row = 0;
             foreach (var text in File.ReadLines(path))
             {
                 line++;
                 if (string.IsNullOrWhiteSpace(text)) continue;
+                string where = TuneSharp.Data.RowLocation.Of(path, ++row, line);
                 JsonNode? node;
                 try { node = JsonNode.Parse(text); }
-                catch (JsonException e) { throw new TrainingSetupException($"{path}:{line}: not valid JSON ({e.Message})"); }
-                if (node is not JsonObject o) throw new TrainingSetupException($"{path}:{line}: expected a JSON object with prompt, chosen and rejected");
-                list.Add((o, $"{path}:{line}"));
+                catch (JsonException e) { throw new TrainingSetupException($"{where}: not valid JSON ({e.Message})"); }
+                if (node is not JsonObject o) throw new TrainingSetupException($"{where}: expected a JSON object with prompt, chosen and rejected");
+                list.Add((o, where));
             }
             return list;
         }
         var ds = Data.Loading.DatasetFiles.Load(path);
-        for (int i = 0; i < ds.Count; i++) list.Add((ds[i], $"{path}: row {i + 1}"));
+        for (int i = 0; i < ds.Count; i++) list.Add((ds[i], TuneSharp.Data.RowLocation.Of(ds.FileOf(i) ?? path, ds.RowInFile(i))));
         return list;
     }
 

@@ -73,7 +73,7 @@ public sealed class PreferenceTrainer : IDisposable
         for (int i = 0; i < data.Count; i++)
         {
             var p = data[i];
-            string where = string.IsNullOrEmpty(p.Where) ? $"{what} row {i}" : p.Where;
+            string where = string.IsNullOrEmpty(p.Where) ? $"{what} row {i + 1}" : p.Where;
             foreach (var ids in new[] { p.PromptIds, p.ChosenIds, p.RejectedIds })
                 foreach (var id in ids)
                     if ((uint)id >= (uint)vocab) throw new TrainingSetupException($"{where}: token id {id} is outside the model's vocabulary (0..{vocab - 1})");

@@ -86,6 +86,7 @@ public sealed class FineTuneRun : IDisposable
             var tokenizer = needTokenizer ? RunData.LoadTokenizer(config, tokenizerSource) : null;
             var data = inMemoryData != null ? inMemoryData(tokenizer, model.Config.VocabSize)
                 : RunData.Load(config, tokenizer, tokenizerSource, model.Config.VocabSize, warn);
+            if (warn != null && SeqLengthWarning(config, model, data) is { } w) warn(w);
             string? tokenizerDir = Directory.Exists(tokenizerSource) ? tokenizerSource : null;
             var trainer = new SftTrainer(model, tokenizerDir, config.Training, data.Train, data.Eval, lora,
                 padTokenId: config.Tokenizer.PadToken != null ? tokenizer!.PadTokenId : null, paddingSide: config.Tokenizer.PaddingSide);
@@ -96,6 +97,24 @@ public sealed class FineTuneRun : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A warning when training.max_seq_length is larger than the model's max_position_embeddings and that matters:
+    /// the value was chosen (not the default), packing fills rows to it, or some rows really are longer than the
+    /// positions. Such tokens train positions the model never saw (transformers would index past its position table).
+    /// </summary>
+    internal static string? SeqLengthWarning(RunConfig config, CausalLM model, RunData data)
+    {
+        int maxPos = model.Config.MaxPositionEmbeddings, maxSeq = config.Training.MaxSeqLength;
+        if (maxPos <= 0 || maxSeq <= maxPos) return null;
+        var rows = data.Eval is null ? data.Train : data.Train.Concat(data.Eval);
+        int longer = rows.Count(e => e.InputIds.Length > maxPos);
+        bool chosen = maxSeq != new TrainingOptions().MaxSeqLength;
+        if (!chosen && !config.Training.Packing && longer == 0) return null;
+        string detail = longer > 0 ? $"; {longer} row{(longer == 1 ? " is" : "s are")} longer than {maxPos} tokens" : config.Training.Packing ? "; packing fills rows to max_seq_length" : "";
+        return $"training.max_seq_length {maxSeq} is larger than the model's max_position_embeddings {maxPos} ({model.Source}){detail}: " +
+               $"tokens past position {maxPos} train positions the model was never trained on. Set training.max_seq_length to at most {maxPos}";
     }
 
     /// <summary>Trains to the end (or early stop / cancellation), writing output_dir/run_config.yaml first.</summary>

@@ -210,9 +210,9 @@ public sealed partial class SftTrainer
         for (int i = 0; i < data.Count; i++)
         {
             var e = data[i];
-            if (e.InputIds == null || e.InputIds.Length == 0) throw new TrainingSetupException($"{what} data: row {i} has no input_ids");
+            if (e.InputIds == null || e.InputIds.Length == 0) throw new TrainingSetupException($"{what} data: row {i + 1} has no input_ids");
             if (e.Labels == null || e.Labels.Length != e.InputIds.Length)
-                throw new TrainingSetupException($"{what} data: row {i} has {e.Labels?.Length ?? 0} labels for {e.InputIds.Length} input_ids");
+                throw new TrainingSetupException($"{what} data: row {i + 1} has {e.Labels?.Length ?? 0} labels for {e.InputIds.Length} input_ids");
         }
         // completion_only_loss = false (TRL): train on every token, ignoring the prompt mask in the data.
         if (!Options.CompletionOnlyLoss) data = data.Select(e => TokenizedExample.FromIds(e.InputIds)).ToList();
@@ -224,7 +224,7 @@ public sealed partial class SftTrainer
         int v = _model.Config.VocabSize;
         for (int i = 0; i < data.Count; i++)
             foreach (var id in data[i].InputIds)
-                if ((uint)id >= (uint)v) throw new TrainingSetupException($"{what} data: row {i} has token id {id} outside the model's vocabulary (0..{v - 1})");
+                if ((uint)id >= (uint)v) throw new TrainingSetupException($"{what} data: row {i + 1} has token id {id} outside the model's vocabulary (0..{v - 1})");
     }
 
     private static void CheckOutputDirWritable(string dir)

@@ -16,12 +16,12 @@ public static class TokenizedJsonl
     {
         if (!File.Exists(path)) throw new DataFormatException("data file not found; check dataset.path", path);
         var list = new List<TokenizedExample>();
-        int lineNo = 0;
+        int lineNo = 0, row = 0;
         foreach (var line in File.ReadLines(path))
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            string where = $"{path}:{lineNo}";
+            string where = TuneSharp.Data.RowLocation.Of(path, ++row, lineNo);
             JsonDocument doc;
             try { doc = JsonDocument.Parse(line); }
             catch (JsonException e) { throw new DataFormatException($"{where}: not valid JSON ({e.Message})", inner: e); }
