@@ -57,7 +57,7 @@ public static class GgufEngineBench
         }
         var (hwm, rss) = MemoryKb();
         e.Dispose();
-        Console.WriteLine(BenchUtil.JsonLine(("engine", engine), ("gguf", Path.GetFileName(gguf)), ("threads", threads), ("prompt_tokens", prompt),
+        Console.WriteLine(BenchUtil.JsonLine(("engine", engine), ("gguf", Path.GetFileName(gguf)), ("threads", threads), ("quant_dot_isa", TuneSharp.Tensors.Kernels.Quant.GgmlQuantMatrix.Isa.ToString()), ("prompt_tokens", prompt),
             ("decode_steps", steps), ("prefill_tok_s", prompt / bestPrefill), ("decode_tok_s", 1 / bestDecode), ("load_s", loadS),
             ("peak_rss_mb", hwm / 1024.0), ("rss_mb", rss / 1024.0)));
         return 0;

@@ -59,6 +59,7 @@ internal static class GgufModelLoader
         var owned = new List<IDisposable>();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var kept = new Dictionary<string, GgmlQuantMatrix>(StringComparer.Ordinal);
+        GgmlQuantMatrix? tiedHead = null;
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
@@ -87,6 +88,11 @@ internal static class GgufModelLoader
                     tensors[expected] = ph;
                     continue;
                 }
+                // A tied head is the embedding matrix: keep its quantized bytes for the head's matmul too (as llama.cpp
+                // computes the output from token_embd), so decode streams the file's bytes, not an F32 copy.
+                if (options.KeepGgufQuantized && expected == WeightNames.EmbedTokens && config.TieWordEmbeddings && shape.Length == 2
+                    && KeepsQuantized(type) && shape[1] % GgmlQuant.BlockSize(type) == 0)
+                    tiedHead = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
                 var values = new float[n];
                 GgmlQuant.Dequantize(type, raw, values);
                 if (GgufNames.NormsStoredPlusOne(arch) && info.Name.EndsWith("norm.weight", StringComparison.Ordinal))
@@ -111,6 +117,7 @@ internal static class GgufModelLoader
             var model = CausalLM.Build(config, tensors, owned, path);
             foreach (var (name, q) in kept)
                 model.GetLinear(name[..^".weight".Length]).GgmlWeight = q;
+            if (tiedHead != null && model.TiedEmbeddings) model.LmHead.GgmlWeight = tiedHead;
             return model;
         }
         catch
@@ -120,7 +127,7 @@ internal static class GgufModelLoader
         }
     }
 
-    private static bool KeepsQuantized(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+    private static bool KeepsQuantized(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     /// <summary>Undoes llama.cpp's Q/K row permutation on a (rows, ·) matrix stored as equal-length rows of block bytes.</summary>
     private static byte[] UnpermuteRows(byte[] raw, int rows, int nHead)

@@ -1,6 +1,7 @@
-// A GGUF weight matrix kept in its ggml type (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) with y = x·Wᵀ computed from the quantized
+// A GGUF weight matrix kept in its ggml type (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) with y = x·Wᵀ computed from the quantized
 // bytes: activations quantized per block as ggml's CPU backend does (Q8_0 / Q8_K), integer block dots widened with
-// Vector256, scales applied in F32. Scalar twin: Reference/Quant/QuantMatMulReference. Resident bytes = the file's.
+// Vector256, scales applied in F32; Q8_0/Q4_0/Q5_0/Q4_K/Q6_K through GgmlVecDot's AVX2 / AVX-VNNI block dots. Scalar twin:
+// Reference/Quant/QuantMatMulReference. Resident bytes = the file's.
 using System.Runtime.Intrinsics;
 using TuneSharp.Tensors.IO.Gguf;
 using TuneSharp.Tensors.Kernels.Reference.Quant;
@@ -38,6 +39,15 @@ public sealed class GgmlQuantMatrix
 
     public bool IsKQuant => Type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
+    /// <summary>
+    /// Instruction set of the block dots (process-wide; benchmarks and tests switch it). Defaults to the best the CPU
+    /// has; <see cref="GgmlDotIsa.Generic"/> is the block-decode path that serves every type.
+    /// </summary>
+    public static GgmlDotIsa Isa { get; set; } = GgmlVecDot.Best;
+
+    /// <summary>The widest instruction set this CPU runs.</summary>
+    public static GgmlDotIsa BestIsa => GgmlVecDot.Best;
+
     /// <summary>y (M, N) = x (M, K) · Wᵀ with x quantized per block; rows of W split over the cores.</summary>
     public void MatMulTransB(ReadOnlySpan<float> x, Span<float> y, int m)
     {
@@ -54,13 +64,47 @@ public sealed class GgmlQuantMatrix
                 for (int j = 0; j < 16; j++) s[g] += qx[i].Q[g * 16 + j];
         }
         var result = new float[(long)m * Rows];
-        int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, Rows / 16));
-        Parallel.For(0, chunks, c =>
+        var isa = Isa;
+        if (isa != GgmlDotIsa.Generic && GgmlVecDot.Supports(Type) && GgmlVecDot.Best >= isa)
         {
-            int n0 = (int)((long)Rows * c / chunks), n1 = (int)((long)Rows * (c + 1) / chunks);
-            RowsKernel(n0, n1, qx, sums, result, m);
-        });
+            // Activation rows packed contiguously so one pin serves the whole call.
+            int nbx = qx[0].D.Length;
+            var q = new sbyte[(long)m * Cols];
+            var d = new float[m * nbx];
+            var bs = new int[m * (Cols / 16)];
+            for (int i = 0; i < m; i++)
+            {
+                qx[i].Q.CopyTo(q, (long)i * Cols);
+                qx[i].D.CopyTo(d, i * nbx);
+                sums[i].CopyTo(bs, i * (Cols / 16));
+            }
+            Threading.KernelPool.For(Rows, (n0, n1) => FastRows(isa, n0, n1, q, d, bs, nbx, result, m));
+        }
+        else
+        {
+            int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, Rows / 16));
+            Parallel.For(0, chunks, c =>
+            {
+                int n0 = (int)((long)Rows * c / chunks), n1 = (int)((long)Rows * (c + 1) / chunks);
+                RowsKernel(n0, n1, qx, sums, result, m);
+            });
+        }
         result.CopyTo(y);
+    }
+
+    private unsafe void FastRows(GgmlDotIsa isa, int n0, int n1, sbyte[] q, float[] d, int[] bs, int nbx, float[] y, int m)
+    {
+        int g16 = Cols / 16;
+        fixed (byte* w = _data)
+        fixed (sbyte* qp = q)
+        fixed (float* dp = d)
+        fixed (int* bp = bs)
+            for (int n = n0; n < n1; n++)
+            {
+                byte* row = w + (long)n * _rowBytes;
+                for (int i = 0; i < m; i++)
+                    y[(long)i * Rows + n] = GgmlVecDot.Dot(Type, isa, row, qp + (long)i * Cols, dp + i * nbx, bp + i * g16, Cols);
+            }
     }
 
     private void RowsKernel(int n0, int n1, QuantMatMulReference.QuantizedRow[] qx, int[][] sums, float[] y, int m)
