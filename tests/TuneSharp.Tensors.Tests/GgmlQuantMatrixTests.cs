@@ -14,7 +14,7 @@ public sealed class GgmlQuantMatrixTests
         foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
             foreach (var isa in Enum.GetValues<GgmlDotIsa>())
             {
-                data.Add(type, isa, 512, 3);
+                data.Add(type, isa, 512, 5); // one full tile of 4 activation rows and a remainder
                 // Decode (one row) and, for the 32-value blocks, a width that is not a multiple of 256 (SmolLM2's 576).
                 data.Add(type, isa, type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 ? 576 : 256, 1);
             }

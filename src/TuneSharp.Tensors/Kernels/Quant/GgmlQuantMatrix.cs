@@ -53,6 +53,12 @@ public sealed class GgmlQuantMatrix
     {
         if (x.Length != (long)m * Cols) throw new ArgumentException($"x has {x.Length} values, expected ({m}, {Cols})");
         if (y.Length != (long)m * Rows) throw new ArgumentException($"y has {y.Length} values, expected ({m}, {Rows})");
+        var isa = Isa;
+        if (isa != GgmlDotIsa.Generic && GgmlVecDot.Supports(Type) && GgmlVecDot.Best >= isa)
+        {
+            FastMatMul(isa, x, y, m);
+            return;
+        }
         var qx = new QuantMatMulReference.QuantizedRow[m];
         var sums = new int[m][];
         for (int i = 0; i < m; i++)
@@ -64,46 +70,69 @@ public sealed class GgmlQuantMatrix
                 for (int j = 0; j < 16; j++) s[g] += qx[i].Q[g * 16 + j];
         }
         var result = new float[(long)m * Rows];
-        var isa = Isa;
-        if (isa != GgmlDotIsa.Generic && GgmlVecDot.Supports(Type) && GgmlVecDot.Best >= isa)
+        int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, Rows / 16));
+        Parallel.For(0, chunks, c =>
         {
-            // Activation rows packed contiguously so one pin serves the whole call.
-            int nbx = qx[0].D.Length;
-            var q = new sbyte[(long)m * Cols];
-            var d = new float[m * nbx];
-            var bs = new int[m * (Cols / 16)];
-            for (int i = 0; i < m; i++)
-            {
-                qx[i].Q.CopyTo(q, (long)i * Cols);
-                qx[i].D.CopyTo(d, i * nbx);
-                sums[i].CopyTo(bs, i * (Cols / 16));
-            }
-            Threading.KernelPool.For(Rows, (n0, n1) => FastRows(isa, n0, n1, q, d, bs, nbx, result, m));
-        }
-        else
-        {
-            int chunks = Math.Max(1, Math.Min(Environment.ProcessorCount * 4, Rows / 16));
-            Parallel.For(0, chunks, c =>
-            {
-                int n0 = (int)((long)Rows * c / chunks), n1 = (int)((long)Rows * (c + 1) / chunks);
-                RowsKernel(n0, n1, qx, sums, result, m);
-            });
-        }
+            int n0 = (int)((long)Rows * c / chunks), n1 = (int)((long)Rows * (c + 1) / chunks);
+            RowsKernel(n0, n1, qx, sums, result, m);
+        });
         result.CopyTo(y);
     }
 
-    private unsafe void FastRows(GgmlDotIsa isa, int n0, int n1, sbyte[] q, float[] d, int[] bs, int nbx, float[] y, int m)
+    /// <summary>
+    /// SIMD path: activations quantized into pooled packed buffers (levels (M, K), scales (M, K/bs), Σ per 16 levels),
+    /// then each weight row is decoded once per tile of up to <see cref="GgmlVecDot.RowTile"/> activation rows.
+    /// </summary>
+    private unsafe void FastMatMul(GgmlDotIsa isa, ReadOnlySpan<float> x, Span<float> y, int m)
+    {
+        int bsx = IsKQuant ? 256 : 32, nbx = Cols / bsx, g16 = Cols / 16;
+        var pool = System.Buffers.ArrayPool<byte>.Shared;
+        var qBuf = pool.Rent(m * Cols);
+        var dBuf = System.Buffers.ArrayPool<float>.Shared.Rent(m * nbx);
+        var sBuf = System.Buffers.ArrayPool<int>.Shared.Rent(m * g16);
+        try
+        {
+            var q = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(qBuf.AsSpan(0, m * Cols));
+            for (int i = 0; i < m; i++)
+            {
+                var qi = q.Slice(i * Cols, Cols);
+                QuantMatMulReference.QuantizeActivations(x.Slice(i * Cols, Cols), IsKQuant, qi, dBuf.AsSpan(i * nbx, nbx));
+                for (int g = 0; g < g16; g++)
+                {
+                    int s = 0;
+                    for (int j = 0; j < 16; j++) s += qi[g * 16 + j];
+                    sBuf[i * g16 + g] = s;
+                }
+            }
+            fixed (float* yp = y)
+            {
+                nint yAddr = (nint)yp;
+                Threading.KernelPool.For(Rows, (n0, n1) => FastRows(isa, n0, n1, qBuf, dBuf, sBuf, nbx, (float*)yAddr, m));
+            }
+        }
+        finally
+        {
+            pool.Return(qBuf);
+            System.Buffers.ArrayPool<float>.Shared.Return(dBuf);
+            System.Buffers.ArrayPool<int>.Shared.Return(sBuf);
+        }
+    }
+
+    private unsafe void FastRows(GgmlDotIsa isa, int n0, int n1, byte[] q, float[] d, int[] bs, int nbx, float* y, int m)
     {
         int g16 = Cols / 16;
         fixed (byte* w = _data)
-        fixed (sbyte* qp = q)
+        fixed (byte* qp = q)
         fixed (float* dp = d)
         fixed (int* bp = bs)
             for (int n = n0; n < n1; n++)
             {
                 byte* row = w + (long)n * _rowBytes;
-                for (int i = 0; i < m; i++)
-                    y[(long)i * Rows + n] = GgmlVecDot.Dot(Type, isa, row, qp + (long)i * Cols, dp + i * nbx, bp + i * g16, Cols);
+                for (int i = 0; i < m; i += GgmlVecDot.RowTile)
+                {
+                    int rows = Math.Min(GgmlVecDot.RowTile, m - i);
+                    GgmlVecDot.Dot(Type, isa, row, (sbyte*)qp + (long)i * Cols, dp + i * nbx, bp + i * g16, Cols, rows, y + (long)i * Rows + n, Rows);
+                }
             }
     }
 

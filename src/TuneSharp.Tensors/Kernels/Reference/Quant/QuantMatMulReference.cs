@@ -17,6 +17,15 @@ public static class QuantMatMulReference
         int nb = QuantGuard.Blocks(x.Length, bs, kQuant ? "Q8_K" : "Q8_0");
         var q = new sbyte[x.Length];
         var d = new float[nb];
+        QuantizeActivations(x, kQuant, q, d);
+        return new QuantizedRow(q, d, bs);
+    }
+
+    /// <summary>The same into caller buffers: <paramref name="q"/> (x.Length levels) and <paramref name="d"/> (one scale per block).</summary>
+    public static void QuantizeActivations(ReadOnlySpan<float> x, bool kQuant, Span<sbyte> q, Span<float> d)
+    {
+        int bs = kQuant ? 256 : 32;
+        int nb = QuantGuard.Blocks(x.Length, bs, kQuant ? "Q8_K" : "Q8_0");
         for (int b = 0; b < nb; b++)
         {
             var xb = x.Slice(b * bs, bs);
@@ -32,13 +41,12 @@ public static class QuantMatMulReference
             {
                 float max = 0, amax = 0;
                 for (int j = 0; j < bs; j++) { float a = MathF.Abs(xb[j]); if (a > amax) { amax = a; max = xb[j]; } }
-                if (amax == 0) { d[b] = 0; continue; }
+                if (amax == 0) { d[b] = 0; q.Slice(b * bs, bs).Clear(); continue; }
                 float iscale = -127f / max;
                 for (int j = 0; j < bs; j++) q[b * bs + j] = (sbyte)Math.Min(127, KQuantReference.NearestInt(iscale * xb[j]));
                 d[b] = 1 / iscale;
             }
         }
-        return new QuantizedRow(q, d, bs);
     }
 
     /// <summary>Σ_k W[n,k]·x[k] for one weight row (GGUF bytes) and one quantized activation row.</summary>
