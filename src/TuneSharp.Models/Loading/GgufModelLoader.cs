@@ -59,7 +59,7 @@ internal static class GgufModelLoader
         var owned = new List<IDisposable>();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var kept = new Dictionary<string, GgmlQuantMatrix>(StringComparer.Ordinal);
-        GgmlQuantMatrix? tiedHead = null;
+        GgmlQuantMatrix? embedding = null;
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
@@ -88,11 +88,18 @@ internal static class GgufModelLoader
                     tensors[expected] = ph;
                     continue;
                 }
-                // A tied head is the embedding matrix: keep its quantized bytes for the head's matmul too (as llama.cpp
-                // computes the output from token_embd), so decode streams the file's bytes, not an F32 copy.
-                if (options.KeepGgufQuantized && expected == WeightNames.EmbedTokens && config.TieWordEmbeddings && shape.Length == 2
+                // The token embedding stays in its ggml type too (lookups dequantize their rows, as llama.cpp's
+                // get_rows does); a tied head multiplies with the same bytes, so resident weights ≈ the file.
+                if (options.KeepGgufQuantized && expected == WeightNames.EmbedTokens && shape.Length == 2
                     && KeepsQuantized(type) && shape[1] % GgmlQuant.BlockSize(type) == 0)
-                    tiedHead = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
+                {
+                    embedding = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
+                    // Placeholder (V, 0): Build only needs the row count; lookups go through Embedding.GgmlWeight.
+                    var ph = Tensor.Zeros(DType.F32, shape[0], 0);
+                    owned.Add(ph);
+                    tensors[expected] = ph;
+                    continue;
+                }
                 var values = new float[n];
                 GgmlQuant.Dequantize(type, raw, values);
                 if (GgufNames.NormsStoredPlusOne(arch) && info.Name.EndsWith("norm.weight", StringComparison.Ordinal))
@@ -117,7 +124,11 @@ internal static class GgufModelLoader
             var model = CausalLM.Build(config, tensors, owned, path);
             foreach (var (name, q) in kept)
                 model.GetLinear(name[..^".weight".Length]).GgmlWeight = q;
-            if (tiedHead != null && model.TiedEmbeddings) model.LmHead.GgmlWeight = tiedHead;
+            if (embedding != null)
+            {
+                model.EmbedTokens.GgmlWeight = embedding;
+                if (model.TiedEmbeddings) model.LmHead.GgmlWeight = embedding;
+            }
             return model;
         }
         catch

@@ -39,6 +39,13 @@ public sealed class GgmlQuantMatrix
 
     public bool IsKQuant => Type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
+    /// <summary>Row <paramref name="row"/> dequantized into <paramref name="dst"/> (Cols values): an embedding lookup.</summary>
+    public void DequantizeRow(int row, Span<float> dst)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} outside [0, {Rows})");
+        GgmlQuant.Dequantize(Type, _data.AsSpan(row * _rowBytes, _rowBytes), dst[..Cols]);
+    }
+
     /// <summary>
     /// Instruction set of the block dots (process-wide; benchmarks and tests switch it). Defaults to the best the CPU
     /// has; <see cref="GgmlDotIsa.Generic"/> is the block-decode path that serves every type.
