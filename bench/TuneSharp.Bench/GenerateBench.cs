@@ -12,6 +12,8 @@ public static class GenerateBench
 {
     public static int Run(string[] args)
     {
+        // --llamacpp: ours and llama.cpp side by side on the same GGUF files (see LlamaCppSideBySide).
+        if (BenchUtil.HasFlag(args, "--llamacpp")) return LlamaCppSideBySide.Run(args);
         bool json = BenchUtil.HasFlag(args, "--json");
         string configPath = BenchUtil.Option(args, "--config")
             ?? Path.Combine(FindShared(), "assets", "models", "configs", "smollm2-135m", "config.json");

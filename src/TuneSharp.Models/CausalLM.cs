@@ -162,6 +162,8 @@ public sealed partial class CausalLM : Module, IDisposable
     {
         if (LmHead.QuantizedWeight != null)
             throw new NotSupportedException($"{Source}: lm_head is NF4-quantized; QLoRA keeps the LM head in its original dtype (remove lm_head from the quantized layers)");
+        if (LmHead.GgmlWeight != null)
+            throw new NotSupportedException($"{Source}: lm_head is kept in its GGUF quant type ({LmHead.GgmlWeight.Type}, inference only); load with ModelLoadOptions.KeepGgufQuantized = false to compute the loss");
         return LoraModel.EffectiveWeight(ctx.Tape, LmHead, ctx.Adapters.Uniform);
     }
 

@@ -3,6 +3,7 @@
 using TuneSharp.Autograd;
 using TuneSharp.Autograd.Ops;
 using TuneSharp.Nn.Lora;
+using TuneSharp.Tensors.Kernels.Quant;
 
 namespace TuneSharp.Nn;
 
@@ -24,9 +25,15 @@ public sealed class Embedding : AdaptedModule
     /// <summary>Output multiplier (1, or √C for Gemma).</summary>
     public float Scale { get; }
 
-    public int VocabSize => Weight.Shape[0];
+    /// <summary>
+    /// A GGUF table kept in its ggml type (inference only): lookups dequantize the looked-up rows and
+    /// <see cref="Weight"/> is a (V, 0) placeholder.
+    /// </summary>
+    public GgmlQuantMatrix? GgmlWeight { get; set; }
 
-    public int EmbeddingDim => Weight.Shape[1];
+    public int VocabSize => GgmlWeight?.Rows ?? Weight.Shape[0];
+
+    public int EmbeddingDim => GgmlWeight?.Cols ?? Weight.Shape[1];
 
     protected override IEnumerable<(string LocalName, Variable Parameter)> OwnParameters()
     {
@@ -46,7 +53,7 @@ public sealed class Embedding : AdaptedModule
     public Variable Forward(ForwardContext ctx, ReadOnlyMemory<int> ids)
     {
         var tape = ctx.Tape;
-        var y = tape.Embedding(ids, Weight, Scale, Name);
+        var y = GgmlWeight is { } g ? tape.EmbeddingGgml(ids, g, Scale, Name) : tape.Embedding(ids, Weight, Scale, Name);
         if (Adapters.Count == 0) return y;
         if (ctx.Adapters.Sequences is { } sequences)
         {
@@ -64,5 +71,5 @@ public sealed class Embedding : AdaptedModule
         return sum;
     }
 
-    public override string ToString() => $"Embedding {Name} ({VocabSize} × {EmbeddingDim}, {Weight.DType}{(Weight.RequiresGrad ? ", trainable" : ", frozen")})";
+    public override string ToString() => $"Embedding {Name} ({VocabSize} × {EmbeddingDim}, {(GgmlWeight is { } q ? q.Type.ToString() : Weight.DType.ToString())}{(Weight.RequiresGrad ? ", trainable" : ", frozen")})";
 }

@@ -49,6 +49,7 @@ public sealed class GgufExportTests(ITestOutputHelper output) : IDisposable
     [InlineData("llama", GgufFileType.Q8_0)]
     [InlineData("qwen2", GgufFileType.Q4_K_M)]
     [InlineData("qwen3", GgufFileType.Q4_0)]
+    [InlineData("gemma", GgufFileType.Q8_0)] // tied, embedding scaled by √hidden
     public void KeptQuantized_MatchesDequantizeAtLoad(string arch, GgufFileType type)
     {
         using var model = TinyModels.Create(arch);
@@ -59,6 +60,15 @@ public sealed class GgufExportTests(ITestOutputHelper output) : IDisposable
         int keptCount = kept.Linears.Count(l => l.GgmlWeight != null);
         Assert.True(keptCount > 0, $"{arch} {type}: no linear kept quantized");
         Assert.All(dense.Linears, l => Assert.Null(l.GgmlWeight));
+        // The token embedding stays quantized too (and is the tied head's matrix), so resident weights ≈ the file.
+        Assert.NotNull(kept.EmbedTokens.GgmlWeight);
+        if (kept.TiedEmbeddings) Assert.Same(kept.EmbedTokens.GgmlWeight, kept.LmHead.GgmlWeight);
+        long resident = kept.Linears.Select(l => l.GgmlWeight).Append(kept.EmbedTokens.GgmlWeight).Append(kept.LmHead.GgmlWeight)
+            .OfType<Tensors.Kernels.Quant.GgmlQuantMatrix>().Distinct().Sum(q => q.ResidentBytes)
+            + kept.NamedParameters().Sum(p => p.Parameter.Value.ByteLength);
+        long file = new FileInfo(path).Length;
+        output.WriteLine($"{arch} {type}: resident weight bytes {resident:N0}, file {file:N0}");
+        Assert.InRange(resident, file * 0.9, file * 1.02);
         int v = model.Config.VocabSize;
         var a = TinyModels.Logits(dense, Prompt);
         var b = TinyModels.Logits(kept, Prompt);

@@ -8,15 +8,34 @@ namespace TuneSharp.Tensors.Tests;
 
 public sealed class GgmlQuantMatrixTests
 {
-    [Theory]
-    [InlineData(GgmlType.Q8_0, 0.02)]
-    [InlineData(GgmlType.Q4_0, 0.02)]
-    [InlineData(GgmlType.Q4_K, 0.02)]
-    [InlineData(GgmlType.Q5_K, 0.02)]
-    [InlineData(GgmlType.Q6_K, 0.02)]
-    public void MatchesScalarTwinAndDequantizedProduct(GgmlType type, double maxRelError)
+    public static TheoryData<GgmlType, GgmlDotIsa, int, int> Cases()
     {
-        const int n = 40, k = 512, m = 3;
+        var data = new TheoryData<GgmlType, GgmlDotIsa, int, int>();
+        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
+            foreach (var isa in Enum.GetValues<GgmlDotIsa>())
+            {
+                data.Add(type, isa, 512, 5); // one full tile of 4 activation rows and a remainder
+                // Decode (one row) and, for the 32-value blocks, a width that is not a multiple of 256 (SmolLM2's 576).
+                data.Add(type, isa, type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 ? 576 : 256, 1);
+            }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesScalarTwinAndDequantizedProduct(GgmlType type, GgmlDotIsa isa, int k, int m)
+    {
+        const int n = 40;
+        const double maxRelError = 0.02;
+        if (isa > GgmlQuantMatrix.BestIsa) return; // this CPU lacks the instruction set
+        var saved = GgmlQuantMatrix.Isa;
+        GgmlQuantMatrix.Isa = isa;
+        try { Check(type, n, k, m, maxRelError); }
+        finally { GgmlQuantMatrix.Isa = saved; }
+    }
+
+    private static void Check(GgmlType type, int n, int k, int m, double maxRelError)
+    {
         var rng = new Random((int)type);
         var w = new float[n * k];
         for (int i = 0; i < w.Length; i++) w[i] = (rng.NextSingle() - 0.5f) * 0.2f;
@@ -39,7 +58,7 @@ public sealed class GgmlQuantMatrixTests
             for (int j = 0; j < n; j++)
             {
                 float twin = QuantMatMulReference.Dot(type, bytes.AsSpan(j * rowBytes, rowBytes), qx);
-                Assert.True(Math.Abs(twin - y[i * n + j]) <= 1e-5f * Math.Max(1, Math.Abs(twin)), $"{type}: fast {y[i * n + j]} vs twin {twin} at ({i}, {j})");
+                Assert.True(Math.Abs(twin - y[i * n + j]) <= 1e-5f * Math.Max(1, Math.Abs(twin)), $"{type} {GgmlQuantMatrix.Isa}: fast {y[i * n + j]} vs twin {twin} at ({i}, {j})");
                 double exact = 0;
                 for (int c = 0; c < k; c++) exact += (double)deq[j * k + c] * x[i * k + c];
                 err += (exact - y[i * n + j]) * (exact - y[i * n + j]);

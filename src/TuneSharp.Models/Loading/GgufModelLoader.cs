@@ -59,6 +59,7 @@ internal static class GgufModelLoader
         var owned = new List<IDisposable>();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var kept = new Dictionary<string, GgmlQuantMatrix>(StringComparer.Ordinal);
+        GgmlQuantMatrix? embedding = null;
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
@@ -82,6 +83,18 @@ internal static class GgufModelLoader
                         raw = UnpermuteRows(raw, shape[0], key ? config.NumKeyValueHeads : config.NumAttentionHeads);
                     kept[expected] = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
                     // Placeholder (out, 0): Build checks bias lengths against the row count; Forward never reads it.
+                    var ph = Tensor.Zeros(DType.F32, shape[0], 0);
+                    owned.Add(ph);
+                    tensors[expected] = ph;
+                    continue;
+                }
+                // The token embedding stays in its ggml type too (lookups dequantize their rows, as llama.cpp's
+                // get_rows does); a tied head multiplies with the same bytes, so resident weights ≈ the file.
+                if (options.KeepGgufQuantized && expected == WeightNames.EmbedTokens && shape.Length == 2
+                    && KeepsQuantized(type) && shape[1] % GgmlQuant.BlockSize(type) == 0)
+                {
+                    embedding = new GgmlQuantMatrix(type, shape[0], shape[1], raw);
+                    // Placeholder (V, 0): Build only needs the row count; lookups go through Embedding.GgmlWeight.
                     var ph = Tensor.Zeros(DType.F32, shape[0], 0);
                     owned.Add(ph);
                     tensors[expected] = ph;
@@ -111,6 +124,11 @@ internal static class GgufModelLoader
             var model = CausalLM.Build(config, tensors, owned, path);
             foreach (var (name, q) in kept)
                 model.GetLinear(name[..^".weight".Length]).GgmlWeight = q;
+            if (embedding != null)
+            {
+                model.EmbedTokens.GgmlWeight = embedding;
+                if (model.TiedEmbeddings) model.LmHead.GgmlWeight = embedding;
+            }
             return model;
         }
         catch
@@ -120,7 +138,7 @@ internal static class GgufModelLoader
         }
     }
 
-    private static bool KeepsQuantized(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+    private static bool KeepsQuantized(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
     /// <summary>Undoes llama.cpp's Q/K row permutation on a (rows, ·) matrix stored as equal-length rows of block bytes.</summary>
     private static byte[] UnpermuteRows(byte[] raw, int rows, int nHead)

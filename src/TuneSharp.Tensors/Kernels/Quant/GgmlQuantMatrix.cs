@@ -1,6 +1,7 @@
-// A GGUF weight matrix kept in its ggml type (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K) with y = x·Wᵀ computed from the quantized
+// A GGUF weight matrix kept in its ggml type (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K) with y = x·Wᵀ computed from the quantized
 // bytes: activations quantized per block as ggml's CPU backend does (Q8_0 / Q8_K), integer block dots widened with
-// Vector256, scales applied in F32. Scalar twin: Reference/Quant/QuantMatMulReference. Resident bytes = the file's.
+// Vector256, scales applied in F32; Q8_0/Q4_0/Q5_0/Q4_K/Q6_K through GgmlVecDot's AVX2 / AVX-VNNI block dots. Scalar twin:
+// Reference/Quant/QuantMatMulReference. Resident bytes = the file's.
 using System.Runtime.Intrinsics;
 using TuneSharp.Tensors.IO.Gguf;
 using TuneSharp.Tensors.Kernels.Reference.Quant;
@@ -38,11 +39,33 @@ public sealed class GgmlQuantMatrix
 
     public bool IsKQuant => Type is GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
+    /// <summary>Row <paramref name="row"/> dequantized into <paramref name="dst"/> (Cols values): an embedding lookup.</summary>
+    public void DequantizeRow(int row, Span<float> dst)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} outside [0, {Rows})");
+        GgmlQuant.Dequantize(Type, _data.AsSpan(row * _rowBytes, _rowBytes), dst[..Cols]);
+    }
+
+    /// <summary>
+    /// Instruction set of the block dots (process-wide; benchmarks and tests switch it). Defaults to the best the CPU
+    /// has; <see cref="GgmlDotIsa.Generic"/> is the block-decode path that serves every type.
+    /// </summary>
+    public static GgmlDotIsa Isa { get; set; } = GgmlVecDot.Best;
+
+    /// <summary>The widest instruction set this CPU runs.</summary>
+    public static GgmlDotIsa BestIsa => GgmlVecDot.Best;
+
     /// <summary>y (M, N) = x (M, K) · Wᵀ with x quantized per block; rows of W split over the cores.</summary>
     public void MatMulTransB(ReadOnlySpan<float> x, Span<float> y, int m)
     {
         if (x.Length != (long)m * Cols) throw new ArgumentException($"x has {x.Length} values, expected ({m}, {Cols})");
         if (y.Length != (long)m * Rows) throw new ArgumentException($"y has {y.Length} values, expected ({m}, {Rows})");
+        var isa = Isa;
+        if (isa != GgmlDotIsa.Generic && GgmlVecDot.Supports(Type) && GgmlVecDot.Best >= isa)
+        {
+            FastMatMul(isa, x, y, m);
+            return;
+        }
         var qx = new QuantMatMulReference.QuantizedRow[m];
         var sums = new int[m][];
         for (int i = 0; i < m; i++)
@@ -61,6 +84,63 @@ public sealed class GgmlQuantMatrix
             RowsKernel(n0, n1, qx, sums, result, m);
         });
         result.CopyTo(y);
+    }
+
+    /// <summary>
+    /// SIMD path: activations quantized into pooled packed buffers (levels (M, K), scales (M, K/bs), Σ per 16 levels),
+    /// then each weight row is decoded once per tile of up to <see cref="GgmlVecDot.RowTile"/> activation rows.
+    /// </summary>
+    private unsafe void FastMatMul(GgmlDotIsa isa, ReadOnlySpan<float> x, Span<float> y, int m)
+    {
+        int bsx = IsKQuant ? 256 : 32, nbx = Cols / bsx, g16 = Cols / 16;
+        var pool = System.Buffers.ArrayPool<byte>.Shared;
+        var qBuf = pool.Rent(m * Cols);
+        var dBuf = System.Buffers.ArrayPool<float>.Shared.Rent(m * nbx);
+        var sBuf = System.Buffers.ArrayPool<int>.Shared.Rent(m * g16);
+        try
+        {
+            var q = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(qBuf.AsSpan(0, m * Cols));
+            for (int i = 0; i < m; i++)
+            {
+                var qi = q.Slice(i * Cols, Cols);
+                QuantMatMulReference.QuantizeActivations(x.Slice(i * Cols, Cols), IsKQuant, qi, dBuf.AsSpan(i * nbx, nbx));
+                for (int g = 0; g < g16; g++)
+                {
+                    int s = 0;
+                    for (int j = 0; j < 16; j++) s += qi[g * 16 + j];
+                    sBuf[i * g16 + g] = s;
+                }
+            }
+            fixed (float* yp = y)
+            {
+                nint yAddr = (nint)yp;
+                Threading.KernelPool.For(Rows, (n0, n1) => FastRows(isa, n0, n1, qBuf, dBuf, sBuf, nbx, (float*)yAddr, m));
+            }
+        }
+        finally
+        {
+            pool.Return(qBuf);
+            System.Buffers.ArrayPool<float>.Shared.Return(dBuf);
+            System.Buffers.ArrayPool<int>.Shared.Return(sBuf);
+        }
+    }
+
+    private unsafe void FastRows(GgmlDotIsa isa, int n0, int n1, byte[] q, float[] d, int[] bs, int nbx, float* y, int m)
+    {
+        int g16 = Cols / 16;
+        fixed (byte* w = _data)
+        fixed (byte* qp = q)
+        fixed (float* dp = d)
+        fixed (int* bp = bs)
+            for (int n = n0; n < n1; n++)
+            {
+                byte* row = w + (long)n * _rowBytes;
+                for (int i = 0; i < m; i += GgmlVecDot.RowTile)
+                {
+                    int rows = Math.Min(GgmlVecDot.RowTile, m - i);
+                    GgmlVecDot.Dot(Type, isa, row, (sbyte*)qp + (long)i * Cols, dp + i * nbx, bp + i * g16, Cols, rows, y + (long)i * Rows + n, Rows);
+                }
+            }
     }
 
     private void RowsKernel(int n0, int n1, QuantMatMulReference.QuantizedRow[] qx, int[][] sums, float[] y, int m)

@@ -1,6 +1,6 @@
 // Scalar twin of GgmlQuantMatrix: activations quantized per block as ggml's CPU backend does (vec_dot_type: Q8_0 for
-// Q8_0/Q4_0, Q8_K for the k-quants; quantize_row_q8_0 / quantize_row_q8_K_ref), then integer block dots scaled in F32
-// (ggml_vec_dot_q8_0_q8_0, _q4_0_q8_0, _q4_K_q8_K, _q5_K_q8_K, _q6_K_q8_K generic code).
+// Q8_0/Q4_0/Q5_0, Q8_K for the k-quants; quantize_row_q8_0 / quantize_row_q8_K_ref), then integer block dots scaled in F32
+// (ggml_vec_dot_q8_0_q8_0, _q4_0_q8_0, _q5_0_q8_0, _q4_K_q8_K, _q5_K_q8_K, _q6_K_q8_K generic code).
 using TuneSharp.Tensors.IO.Gguf;
 
 namespace TuneSharp.Tensors.Kernels.Reference.Quant;
@@ -17,6 +17,15 @@ public static class QuantMatMulReference
         int nb = QuantGuard.Blocks(x.Length, bs, kQuant ? "Q8_K" : "Q8_0");
         var q = new sbyte[x.Length];
         var d = new float[nb];
+        QuantizeActivations(x, kQuant, q, d);
+        return new QuantizedRow(q, d, bs);
+    }
+
+    /// <summary>The same into caller buffers: <paramref name="q"/> (x.Length levels) and <paramref name="d"/> (one scale per block).</summary>
+    public static void QuantizeActivations(ReadOnlySpan<float> x, bool kQuant, Span<sbyte> q, Span<float> d)
+    {
+        int bs = kQuant ? 256 : 32;
+        int nb = QuantGuard.Blocks(x.Length, bs, kQuant ? "Q8_K" : "Q8_0");
         for (int b = 0; b < nb; b++)
         {
             var xb = x.Slice(b * bs, bs);
@@ -32,13 +41,12 @@ public static class QuantMatMulReference
             {
                 float max = 0, amax = 0;
                 for (int j = 0; j < bs; j++) { float a = MathF.Abs(xb[j]); if (a > amax) { amax = a; max = xb[j]; } }
-                if (amax == 0) { d[b] = 0; continue; }
+                if (amax == 0) { d[b] = 0; q.Slice(b * bs, bs).Clear(); continue; }
                 float iscale = -127f / max;
                 for (int j = 0; j < bs; j++) q[b * bs + j] = (sbyte)Math.Min(127, KQuantReference.NearestInt(iscale * xb[j]));
                 d[b] = 1 / iscale;
             }
         }
-        return new QuantizedRow(q, d, bs);
     }
 
     /// <summary>Σ_k W[n,k]·x[k] for one weight row (GGUF bytes) and one quantized activation row.</summary>
@@ -73,16 +81,17 @@ public static class QuantMatMulReference
         return (float)total;
     }
 
-    public static int BlockValues(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 ? 32 : 256;
+    public static int BlockValues(GgmlType t) => t is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 ? 32 : 256;
 
     public static int BlockBytes(GgmlType t) => t switch
     {
         GgmlType.Q8_0 => 34,
         GgmlType.Q4_0 => 18,
+        GgmlType.Q5_0 => 22,
         GgmlType.Q4_K => 144,
         GgmlType.Q5_K => 176,
         GgmlType.Q6_K => 210,
-        _ => throw new NotSupportedException($"quantized matmul: ggml type {t} is not supported (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K are)"),
+        _ => throw new NotSupportedException($"quantized matmul: ggml type {t} is not supported (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K are)"),
     };
 
     /// <summary>
@@ -103,6 +112,19 @@ public static class QuantMatMulReference
                 scale[0] = QuantGuard.Half(b, 0);
                 offset[0] = 0;
                 return 1;
+            case GgmlType.Q5_0:
+            {
+                // {f16 d; u8 qh[4]; u8 qs[16]}: level = (nibble | bit << 4) − 16; bit j of qh belongs to value j.
+                uint qh = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b[2..]);
+                for (int j = 0; j < 16; j++)
+                {
+                    levels[j] = (sbyte)(((b[6 + j] & 0xF) | (int)(((qh >> j) & 1) << 4)) - 16);
+                    levels[j + 16] = (sbyte)(((b[6 + j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4)) - 16);
+                }
+                scale[0] = QuantGuard.Half(b, 0);
+                offset[0] = 0;
+                return 1;
+            }
             case GgmlType.Q4_K or GgmlType.Q5_K:
             {
                 float d = QuantGuard.Half(b, 0), dmin = QuantGuard.Half(b, 2);
@@ -147,7 +169,7 @@ public static class QuantMatMulReference
                 for (int s = 0; s < 16; s++) { scale[s] = d * (sbyte)b[192 + s]; offset[s] = 0; }
                 return 16;
             }
-            default: throw new NotSupportedException($"quantized matmul: ggml type {t} is not supported (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K are)");
+            default: throw new NotSupportedException($"quantized matmul: ggml type {t} is not supported (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K are)");
         }
     }
 }
