@@ -49,11 +49,29 @@ public static class QuickstartCorpus
         return new Dataset(rows, "quickstart instructions");
     }
 
+    /// <summary>
+    /// The held-out evaluation set: for every trained term, questions phrased differently from the training questions,
+    /// with the answers training taught. It measures whether tuning taught the terms, not whether the model can guess
+    /// terms it never saw. Each row carries its term.
+    /// </summary>
+    public static Dataset HeldOutQuestions()
+    {
+        var rows = new List<JsonObject>();
+        foreach (var t in TradeGlossary.Terms)
+        {
+            string upper = char.ToUpperInvariant(t.Term[0]) + t.Term[1..];
+            rows.Add(Chat(t.Term, $"Can you explain {t.Term}?", $"{upper} is {t.Definition}."));
+            rows.Add(Chat(t.Term, $"What does {t.Term} mean in trade?", $"{upper} is {t.Definition}."));
+            rows.Add(Chat(t.Term, $"{t.TermKo}의 뜻을 알려 주세요.", $"{t.TermKo}은(는) {t.DefinitionKo}입니다."));
+        }
+        return new Dataset(rows, "quickstart held-out questions");
+    }
+
     /// <summary>Every text the tokenizer should cover (the tokenizer is trained on it).</summary>
     public static IEnumerable<string> AllText()
     {
         foreach (var r in PretrainingText().Rows) yield return r["text"]!.GetValue<string>();
-        foreach (var r in Instructions().Rows)
+        foreach (var r in Instructions().Rows.Concat(HeldOutQuestions().Rows))
             foreach (var m in r["messages"]!.AsArray()) yield return m!["content"]!.GetValue<string>();
     }
 
