@@ -65,7 +65,7 @@ public sealed class QuickstartTests
         var pre = QuickstartCorpus.PretrainingText();
         var ins = QuickstartCorpus.Instructions();
         Assert.True(pre.Count >= 100);
-        Assert.Equal(TradeGlossary.Terms.Count * 3, ins.Count);
+        Assert.Equal(TradeGlossary.Terms.Count * QuickstartCorpus.InstructionsPerTerm, ins.Count);
         // Held-out questions ask about trained terms in words the training questions never use.
         var held = QuickstartCorpus.HeldOutQuestions();
         static string Question(JsonObject r) => r["messages"]![0]!["content"]!.GetValue<string>();

@@ -57,6 +57,8 @@ public static class PredictCommand
                     Seed = p.GetValue(seed),
                     StopStrings = p.GetValue(stop) ?? [],
                     Adapter = gen.Adapters.Count > 0 ? Nn.AdapterSelection.DefaultName : null,
+                    // Predictions are scored as text: special tokens (other than the stop token, never shown) are dropped.
+                    SkipSpecialTokens = true,
                 },
             };
             var predictor = new BatchPredictor(gen, new PromptBuilder(gen.Tokenizer, gen.ChatTemplate, format), options);

@@ -12,7 +12,7 @@ public sealed record PredictOptions
     /// Decoding settings shared by every row. With a <see cref="GenerationOptions.Seed"/>, row i samples with seed + i
     /// (its index in the input), so the output does not depend on the batch size or on which rows were resumed.
     /// </summary>
-    public GenerationOptions Generation { get; init; } = new() { MaxNewTokens = 256, Adapter = null };
+    public GenerationOptions Generation { get; init; } = new() { MaxNewTokens = 256, Adapter = null, SkipSpecialTokens = true };
 
     /// <summary>Prompt + generated tokens per row; null = the longest prompt + max_new_tokens (at most the model's max_position_embeddings).</summary>
     public int? MaxContext { get; init; }
