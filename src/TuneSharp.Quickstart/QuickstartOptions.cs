@@ -38,10 +38,16 @@ public sealed record QuickstartOptions
 
     public int BatchSize { get; init; } = 8;
 
-    /// <summary>Fraction of the instruction set held out for the base-vs-tuned comparison.</summary>
-    public double TestSize { get; init; } = 0.15;
+    /// <summary>
+    /// Held-out questions (paraphrases about the trained terms) in the base-vs-tuned evaluation: a seeded subset of
+    /// this many; 0 = all.
+    /// </summary>
+    public int EvalRows { get; init; }
 
-    /// <summary>Held-out questions answered by the tuned model at the end.</summary>
+    /// <summary>A sentence-transformers folder: adds SemScore to the base-vs-tuned evaluation (accuracy and ROUGE-L always run).</summary>
+    public string? EmbeddingModel { get; init; }
+
+    /// <summary>Held-out questions whose tuned answers are printed at the end.</summary>
     public int Samples { get; init; } = 3;
 
     public int MaxNewTokens { get; init; } = 48;
@@ -50,6 +56,6 @@ public sealed record QuickstartOptions
     public static QuickstartOptions Tiny(string outputDir) => new()
     {
         OutputDir = outputDir, VocabSize = 512, HiddenSize = 64, Layers = 2, Heads = 2, KeyValueHeads = 1, IntermediateSize = 160,
-        MaxSeqLength = 96, PretrainSteps = 30, SftSteps = 30, SftLearningRate = 1e-2, Samples = 1, MaxNewTokens = 8,
+        MaxSeqLength = 96, PretrainSteps = 30, SftSteps = 30, SftLearningRate = 1e-2, Samples = 1, MaxNewTokens = 8, EvalRows = 6,
     };
 }

@@ -1,11 +1,16 @@
 // The end-to-end quickstart: tokenizer + tiny Llama built from scratch, continued pre-training on embedded trade text,
-// LoRA SFT on an embedded instruction set, base-vs-tuned eval loss on held-out questions, and sample answers.
+// LoRA SFT on an embedded instruction set, and a base-vs-tuned evaluation (eval loss, accuracy, ROUGE-L, SemScore) on
+// held-out paraphrased questions about the trained terms.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TuneSharp.Data;
 using TuneSharp.Data.Formatting;
+using TuneSharp.Evaluation;
+using TuneSharp.Evaluation.Prediction;
+using TuneSharp.Evaluation.Reports;
 using TuneSharp.Inference;
+using TuneSharp.Models.Encoders;
 using TuneSharp.Models;
 using TuneSharp.Models.Config;
 using TuneSharp.Nn.Lora;
@@ -18,9 +23,6 @@ using TuneSharp.Training.Tracking;
 using TuneSharp.Tensors.IO;
 
 namespace TuneSharp.Quickstart;
-
-/// <summary>Generates an answer: (model, tokenizer, prompt text, add special tokens, max new tokens) → text.</summary>
-public delegate string QuickstartGenerate(CausalLM model, Tokenizer tokenizer, string prompt, bool addSpecialTokens, int maxNewTokens);
 
 public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log = null)
 {
@@ -35,13 +37,6 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
     private readonly TextWriter _log = log ?? Console.Out;
 
     public QuickstartOptions Options { get; } = options;
-
-    /// <summary>Produces the sample answers (default: greedy decoding with the Inference Generator); null skips the samples.</summary>
-    public QuickstartGenerate? Generate { get; init; } = GreedyAnswer;
-
-    /// <summary>Greedy decoding of <paramref name="maxNewTokens"/> tokens, special tokens left out of the text.</summary>
-    public static string GreedyAnswer(CausalLM model, Tokenizer tokenizer, string prompt, bool addSpecialTokens, int maxNewTokens) =>
-        new Generator(model, tokenizer).Generate(tokenizer.Encode(prompt, addSpecialTokens), new GenerationOptions { MaxNewTokens = maxNewTokens, SkipSpecialTokens = true }).Text;
 
     public QuickstartResult Run(CancellationToken cancellation = default)
     {
@@ -80,8 +75,10 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
 
         var swSft = Stopwatch.StartNew();
         ChatTemplate? template = ChatTemplate.TryFromDirectory(modelDir);
-        var split = QuickstartCorpus.Instructions().TrainTestSplit(o.TestSize, o.Seed);
-        var (trainRows, evalRowsData, format) = InstructionRows(split, template);
+        // Train on every instruction; hold out paraphrased questions about the same terms (what tuning should teach).
+        var heldOut = QuickstartCorpus.HeldOutQuestions();
+        if (o.EvalRows > 0 && o.EvalRows < heldOut.Count) heldOut = heldOut.Select(SeededPermutation.Create(heldOut.Count, o.Seed)[..o.EvalRows]);
+        var (trainRows, evalRowsData, format) = InstructionRows(QuickstartCorpus.Instructions(), heldOut, template);
         string adapterDir = Path.Combine(outDir, "adapter");
         // The same run set-up as `tunesharp train` (FineTuneRun), on rows held in memory.
         using var run = FineTuneRun.Create(modelDir)
@@ -97,35 +94,64 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
             .Build(s => _log.WriteLine("warning: " + s));
         var (model, tok, lora, sft) = (run.Model, run.Tokenizer!, run.Lora!, run.Trainer);
         sft.Progress = progress;
-        var (train, eval, evalRows) = (run.Data.Train, run.Data.Eval!, split.Test.Rows);
+        var (train, eval) = (run.Data.Train, run.Data.Eval!);
         double baseLoss = sft.Evaluate();
-        _log.WriteLine($"[3/4] LoRA SFT (r {o.LoraR}, alpha {o.LoraAlpha}) on {train.Count} conversations; held-out {eval.Count}; base eval loss {baseLoss:F4}");
+        _log.WriteLine($"[3/4] LoRA SFT (r {o.LoraR}, alpha {o.LoraAlpha}) on {train.Count} conversations; {eval.Count} held-out paraphrased questions; base eval loss {baseLoss:F4}");
         run.Train(cancellation);
         double tunedLoss = sft.Evaluate();
         seconds["sft"] = swSft.Elapsed.TotalSeconds;
         _log.WriteLine($"[3/4] eval loss on held-out questions: base {baseLoss:F4} → tuned {tunedLoss:F4} ({swSft.Elapsed.TotalSeconds:F1}s) → adapter in {adapterDir}");
 
-        var samples = new List<(string, string)>();
-        if (Generate != null && o.Samples > 0)
-        {
-            var sw = Stopwatch.StartNew();
-            _log.WriteLine("[4/4] answers of the tuned model to held-out questions:");
-            // Generation runs the same forward with the adapter unmerged (its side path over the base weights).
-            foreach (var row in evalRows.Take(o.Samples))
-            {
-                string question = row["messages"]![0]!["content"]!.GetValue<string>();
-                var (prompt, special) = PromptFor(question, tok, template);
-                string answer = Generate(model, tok, prompt, special, o.MaxNewTokens).Trim();
-                samples.Add((question, answer));
-                _log.WriteLine($"  Q: {question}\n  A: {answer}");
-            }
-            seconds["generate"] = sw.Elapsed.TotalSeconds;
-        }
+        var sw4 = Stopwatch.StartNew();
+        var (report, evalDir) = Evaluate(model, tok, template, evalRowsData, outDir, cancellation);
+        var tuned = report.Models[1];
+        var samples = tuned.Rows.Take(o.Samples).Select(r => (r.Question ?? "", r.Prediction)).ToList();
+        if (samples.Count > 0) _log.WriteLine("[4/4] answers of the tuned model to held-out questions:");
+        foreach (var r in tuned.Rows.Take(o.Samples))
+            _log.WriteLine($"  Q: {r.Question}\n  A: {r.Prediction}{(tuned.Items[r.Index].GetValueOrDefault(MetricNames.Accuracy) == 1 ? "  ✓" : "")}");
+        seconds["evaluate"] = sw4.Elapsed.TotalSeconds;
         seconds["total"] = total.Elapsed.TotalSeconds;
-        var result = new QuickstartResult(outDir, modelDir, adapterDir, ptFirst, ptLast, baseLoss, tunedLoss, samples, seconds);
+        var result = new QuickstartResult(outDir, modelDir, adapterDir, ptFirst, ptLast, baseLoss, tunedLoss, samples, seconds) { Evaluation = report, EvalDir = evalDir };
         AtomicFile.WriteAllText(summaryPath, result.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         _log.WriteLine($"done in {total.Elapsed.TotalSeconds:F1}s: base model {modelDir}, adapter {adapterDir}, summary {summaryPath}");
         return result;
+    }
+
+    /// <summary>
+    /// Base vs tuned on the held-out questions: greedy answers of both (the base model is the same weights with the adapter
+    /// switched off) through the batched predictor, scored with accuracy, ROUGE-L and (with an encoder) SemScore; the
+    /// report, items.csv and plots go to OUT/eval.
+    /// </summary>
+    private (EvaluationReport Report, string Dir) Evaluate(CausalLM model, Tokenizer tok, ChatTemplate? template, Dataset heldOut, string outDir, CancellationToken cancellation)
+    {
+        var o = Options;
+        var builder = new PromptBuilder(tok, template);
+        var prompts = heldOut.Rows.Select((r, i) => builder.Build(r, i, $"held-out question {i + 1}")).ToList();
+        var gen = new Generator(model, tok, template);
+        IReadOnlyList<PredictionRow> Answers(string? adapter) => new BatchPredictor(gen, builder, new PredictOptions
+        {
+            BatchSize = 16,
+            Generation = new GenerationOptions { MaxNewTokens = o.MaxNewTokens, Adapter = adapter, SkipSpecialTokens = true },
+        }).PredictAllAsync(prompts, cancellation).GetAwaiter().GetResult().Select(r => r.ToPredictionRow() with { Prediction = r.Prediction.Trim() }).ToList();
+        var baseRows = Answers(null);
+        var tunedRows = Answers(Nn.AdapterSelection.DefaultName);
+        List<string> metrics = [MetricNames.Accuracy, MetricNames.RougeL];
+        if (o.EmbeddingModel != null) metrics.Add(MetricNames.SemScore);
+        // Korean answers score 0 under rouge-score's default [a-z0-9] tokenizer; whitespace words count both languages.
+        var options = new EvaluationOptions
+        {
+            Metrics = metrics,
+            RougeTokenization = Evaluation.Metrics.RougeTokenization.Whitespace,
+            Encoder = o.EmbeddingModel is { } enc ? SentenceEncoder.FromFolder(enc) : null,
+        };
+        var report = new EvaluationRunner(options).EvaluateAsync([("base", baseRows, null), ("tuned", tunedRows, null)], cancellation).GetAwaiter().GetResult();
+        string dir = Path.Combine(outDir, "eval");
+        ReportWriter.Write(report, dir);
+        _log.WriteLine($"[4/4] base vs tuned on {prompts.Count} held-out paraphrased questions about the trained terms:");
+        foreach (var m in metrics)
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {m,-9} base {report.Models[0].Metrics[m]:F3} → tuned {report.Models[1].Metrics[m]:F3}"));
+        _log.WriteLine($"  report, items.csv and plots → {dir}");
+        return (report, dir);
     }
 
     /// <summary>
@@ -217,10 +243,10 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         return (losses[0], losses.TakeLast(Math.Min(10, losses.Count)).Average());
     }
 
-    /// <summary>The embedded instruction set split into train / held-out rows: chat rows when the model has a chat template, Alpaca rows otherwise.</summary>
-    private static (Dataset Train, Dataset Test, string Format) InstructionRows(DatasetSplit split, ChatTemplate? template)
+    /// <summary>The instruction set and the held-out questions: chat rows when the model has a chat template, Alpaca rows otherwise.</summary>
+    private static (Dataset Train, Dataset Test, string Format) InstructionRows(Dataset train, Dataset test, ChatTemplate? template)
     {
-        if (template != null) return (split.Train, split.Test, "chat");
+        if (template != null) return (train, test, "chat");
         // No chat template in the model folder: the same pairs as Alpaca rows.
         static JsonObject ToAlpaca(JsonObject r) => new()
         {
@@ -228,14 +254,7 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
             ["input"] = "",
             ["output"] = r["messages"]![1]!["content"]!.GetValue<string>(),
         };
-        return (split.Train.Map(ToAlpaca), split.Test.Map(ToAlpaca), "alpaca");
-    }
-
-    private static (string Prompt, bool AddSpecial) PromptFor(string question, Tokenizer tok, ChatTemplate? template)
-    {
-        if (template != null)
-            return (template.Render([new Dictionary<string, object?> { ["role"] = "user", ["content"] = question }], addGenerationPrompt: true), false);
-        return (AlpacaPrompts.NoInput.Replace("{instruction}", question, StringComparison.Ordinal), true);
+        return (train.Map(ToAlpaca), test.Map(ToAlpaca), "alpaca");
     }
 
     internal static string Invariant(double x) => x.ToString("F4", CultureInfo.InvariantCulture);

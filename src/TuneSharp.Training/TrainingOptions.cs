@@ -67,6 +67,18 @@ public sealed class TrainingOptions
     [Description("Steps between evaluations with eval_strategy steps; default logging_steps.")]
     public int? EvalSteps { get; set; }
 
+    [Description("Metrics of generated answers computed at each evaluation and logged as eval_NAME: rougeL, rouge1, rouge2, accuracy, exact_match, f1, bleu, chrf, chrf++, semscore (needs eval_embedding_model). The prompt is each eval row up to its trained answer, the reference that answer; greedy decoding.")]
+    public List<string> EvalGenerationMetrics { get; set; } = [];
+
+    [Description("New tokens generated per eval row for eval_generation_metrics.")]
+    public int EvalGenerationMaxNewTokens { get; set; } = 64;
+
+    [Description("Eval rows generated for eval_generation_metrics (the first N of the eval set); 0 = all.")]
+    public int EvalGenerationSamples { get; set; } = 32;
+
+    [Description("Sentence-transformers folder (e.g. all-MiniLM-L6-v2) whose embeddings score semscore in eval_generation_metrics.")]
+    public string? EvalEmbeddingModel { get; set; }
+
     [Description("When to write a checkpoint-N folder: no, every save_steps steps, or at each epoch end.")]
     public IntervalStrategy SaveStrategy { get; set; } = IntervalStrategy.Steps;
 
@@ -79,7 +91,7 @@ public sealed class TrainingOptions
     [Description("After training, load the checkpoint with the best metric_for_best_model (needs save_strategy = eval_strategy).")]
     public bool LoadBestModelAtEnd { get; set; }
 
-    [Description("Metric that picks the best checkpoint; eval_loss (alias loss) is the one computed.")]
+    [Description("Metric that picks the best checkpoint and drives early stopping: eval_loss (alias loss), or eval_NAME (alias NAME) for a metric in eval_generation_metrics, e.g. eval_rougeL.")]
     public string MetricForBestModel { get; set; } = "eval_loss";
 
     [Description("Whether a larger metric is better; default false for metrics ending in loss, true otherwise.")]

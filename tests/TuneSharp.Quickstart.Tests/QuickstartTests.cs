@@ -15,7 +15,7 @@ public sealed class QuickstartTests
         {
             var log = new StringWriter();
             var o = QuickstartOptions.Tiny(dir) with { PretrainSteps = 20, SftSteps = 20 };
-            var result = new QuickstartRunner(o, log) { Generate = (_, _, _, _, _) => "ok" }.Run();
+            var result = new QuickstartRunner(o, log).Run();
             Assert.True(result.TunedEvalLoss < result.BaseEvalLoss, $"tuned {result.TunedEvalLoss} ≥ base {result.BaseEvalLoss}\n{log}");
             Assert.True(result.PretrainFinalLoss < result.PretrainFirstLoss);
             foreach (var f in new[] { "base-model/config.json", "base-model/model.safetensors", "base-model/tokenizer.json", "base-model/tokenizer_config.json",
@@ -26,6 +26,15 @@ public sealed class QuickstartTests
             Assert.Equal(dir, summary["output_dir"]!.GetValue<string>());
             Assert.Single(result.Samples);
             Assert.Contains("[3/4]", log.ToString());
+            // The base-vs-tuned evaluation on held-out paraphrases: both models, accuracy and ROUGE-L, report and plots.
+            var report = result.Evaluation!;
+            Assert.Equal(["base", "tuned"], report.Models.Select(m => m.Name));
+            Assert.All(report.Models, m => Assert.Equal(6, m.Rows.Count));
+            Assert.All(report.Models, m => Assert.True(m.Metrics.ContainsKey("accuracy") && m.Metrics.ContainsKey("rougeL")));
+            foreach (var f in new[] { "report.json", "report.md", "items.csv", "metrics.png" })
+                Assert.True(File.Exists(Path.Combine(dir, "eval", f)), f);
+            Assert.NotNull(summary["eval"]?["tuned"]?["rougeL"]);
+            Assert.Contains("[4/4] base vs tuned", log.ToString());
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -56,7 +65,14 @@ public sealed class QuickstartTests
         var pre = QuickstartCorpus.PretrainingText();
         var ins = QuickstartCorpus.Instructions();
         Assert.True(pre.Count >= 100);
-        Assert.Equal(TradeGlossary.Terms.Count * 3, ins.Count);
+        Assert.Equal(TradeGlossary.Terms.Count * QuickstartCorpus.InstructionsPerTerm, ins.Count);
+        // Held-out questions ask about trained terms in words the training questions never use.
+        var held = QuickstartCorpus.HeldOutQuestions();
+        static string Question(JsonObject r) => r["messages"]![0]!["content"]!.GetValue<string>();
+        var trainedQuestions = ins.Rows.Select(Question).ToHashSet();
+        Assert.Equal(TradeGlossary.Terms.Count * 3, held.Count);
+        Assert.All(held.Rows, r => Assert.DoesNotContain(Question(r), trainedQuestions));
+        Assert.Equal(ins.Rows.Select(r => r["term"]!.GetValue<string>()).ToHashSet(), held.Rows.Select(r => r["term"]!.GetValue<string>()).ToHashSet());
         Assert.Contains(pre.Rows, r => r["text"]!.GetValue<string>().Any(c => c is >= '가' and <= '힣'));
     }
 }

@@ -16,15 +16,16 @@ public static class QuickstartCommand
         var pretrainSteps = new Option<int?>("--pretrain-steps") { Description = "Continued pre-training steps (default 600)" };
         var sftSteps = new Option<int?>("--sft-steps") { Description = "LoRA SFT steps (default 300)" };
         var tiny = new Option<bool>("--tiny") { Description = "A CI-sized run (seconds): smaller model and fewer steps" };
+        var embedding = new Option<string?>("--embedding-model") { Description = "sentence-transformers folder: adds SemScore to the base-vs-tuned evaluation" };
         var command = new Command("quickstart",
             "Build a tiny Llama with its own tokenizer, continue pre-training it on embedded trade text (English and Korean), " +
-            "LoRA-tune it on an embedded instruction set, compare base vs tuned eval loss and answer a few held-out questions");
-        foreach (var opt in new Option[] { output, json, model, seed, pretrainSteps, sftSteps, tiny }) command.Options.Add(opt);
+            "LoRA-tune it on an embedded instruction set, and evaluate base vs tuned (eval loss, accuracy, ROUGE-L, SemScore) on held-out paraphrased questions");
+        foreach (var opt in new Option[] { output, json, model, seed, pretrainSteps, sftSteps, tiny, embedding }) command.Options.Add(opt);
         command.SetAction(p =>
         {
             string dir = p.GetValue(output)!;
             var o = p.GetValue(tiny) ? QuickstartOptions.Tiny(dir) : new QuickstartOptions { OutputDir = dir };
-            o = o with { ModelPath = p.GetValue(model), Seed = p.GetValue(seed) };
+            o = o with { ModelPath = p.GetValue(model), Seed = p.GetValue(seed), EmbeddingModel = p.GetValue(embedding) };
             if (p.GetValue(pretrainSteps) is int ps) o = o with { PretrainSteps = ps };
             if (p.GetValue(sftSteps) is int ss) o = o with { SftSteps = ss };
             bool asJson = p.GetValue(json);

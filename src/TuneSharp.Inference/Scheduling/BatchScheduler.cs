@@ -121,7 +121,8 @@ public sealed class BatchScheduler : IDisposable
 
     private void CheckAdapter(string? name)
     {
-        if (name is null) return;
+        // "default" is always allowed, as in Generator: it is the adapter a model was trained or loaded with, or the base path when it has none.
+        if (name is null or Nn.AdapterSelection.DefaultName) return;
         var names = AdapterNames;
         if (!names.Contains(name))
             throw new InvalidRequestException($"no adapter named '{name}' is loaded (loaded: {(names.Count == 0 ? "none" : string.Join(", ", names))})", "model");

@@ -65,7 +65,7 @@ public sealed class RunConfig
     public static readonly IReadOnlyList<string> PathKeys =
     [
         "model.name_or_path", "dataset.path", "dataset.eval_path", "tokenizer.path", "lora.init_adapter", "training.output_dir",
-        "training.logging_dir", "tracking.logging_dir",
+        "training.logging_dir", "tracking.logging_dir", "training.eval_embedding_model",
     ];
 
     private void Normalize()
@@ -93,6 +93,7 @@ public sealed class RunConfig
         Tokenizer.Path = Resolve("tokenizer.path", Tokenizer.Path);
         Lora.InitAdapter = Resolve("lora.init_adapter", Lora.InitAdapter);
         Training.OutputDir = Resolve("training.output_dir", Training.OutputDir)!;
+        Training.EvalEmbeddingModel = Resolve("training.eval_embedding_model", Training.EvalEmbeddingModel);
         Tracking.LoggingDir = Resolve("tracking.logging_dir", Tracking.LoggingDir);
         Training.LoggingDir = Tracking.LoggingDir ?? Resolve("training.logging_dir", Training.LoggingDir);
     }

@@ -90,6 +90,12 @@ public sealed class FineTuneRun : IDisposable
             string? tokenizerDir = Directory.Exists(tokenizerSource) ? tokenizerSource : null;
             var trainer = new SftTrainer(model, tokenizerDir, config.Training, data.Train, data.Eval, lora,
                 padTokenId: config.Tokenizer.PadToken != null ? tokenizer!.PadTokenId : null, paddingSide: config.Tokenizer.PaddingSide);
+            if (config.Training.EvalGenerationMetrics.Count > 0)
+            {
+                var genTokenizer = tokenizer ?? RunData.LoadTokenizer(config, tokenizerSource);
+                trainer.GenerationEvaluator = new GenerationEvaluator(model, genTokenizer, config.Training, data.Eval
+                    ?? throw new ConfigException("training.eval_generation_metrics needs eval data: set dataset.eval_path or dataset.test_size"));
+            }
             return new FineTuneRun(config, model, tokenizer, lora, data, trainer);
         }
         catch

@@ -199,7 +199,10 @@ public sealed partial class SftTrainer
             $"load_best_model_at_end needs save_steps ({o.SaveSteps}) to be a multiple of eval_steps ({evalSteps})");
         Need(o.EarlyStoppingPatience is null || o.EvalStrategy != IntervalStrategy.No, "early_stopping_patience needs eval_strategy steps or epoch");
         Need(o.EarlyStoppingPatience is null or > 0, $"early_stopping_patience must be ≥ 1 (got {o.EarlyStoppingPatience})");
-        Need(o.MetricForBestModel is "eval_loss" or "loss", $"metric_for_best_model '{o.MetricForBestModel}' is not available (only eval_loss is computed)");
+        var generationKeys = GenerationEvaluator.LogKeys(o).ToList();
+        Need(BestMetricKey(o) is "eval_loss" || generationKeys.Contains(BestMetricKey(o)),
+            $"metric_for_best_model '{o.MetricForBestModel}' is not computed; use eval_loss{string.Concat(generationKeys.Select(k => ", " + k))}" +
+            (generationKeys.Count == 0 ? " (or list the metric in eval_generation_metrics, e.g. [rougeL], and use eval_rougeL)" : ""));
         Need(OptimizerFactory.SupportedNames.Contains(o.Optim.Trim().ToLowerInvariant()),
             $"optim '{o.Optim}' is unknown; supported: {string.Join(", ", OptimizerFactory.SupportedNames)}");
     }
@@ -280,6 +283,10 @@ public sealed partial class SftTrainer
     private TrainOutcome TrainLocked(CancellationToken cancellation)
     {
         var o = Options;
+        if (o.EvalGenerationMetrics.Count > 0 && GenerationEvaluator is null)
+            throw new ConfigException(_objective != null
+                ? "training.eval_generation_metrics is available for SFT only; remove it for preference training (method " + o.Method + ")"
+                : "training.eval_generation_metrics needs a tokenizer to generate with: FineTuneRun sets it up; when using SftTrainer directly, set trainer.GenerationEvaluator");
         var removed = OutputFolder.RemoveTemporaries(o.OutputDir);
         if (removed.Count > 0)
             Progress.Line($"removed {removed.Count} leftover(s) of an interrupted save or rotation: {string.Join(", ", removed.Take(4))}{(removed.Count > 4 ? ", …" : "")}");
@@ -621,6 +628,25 @@ public sealed partial class SftTrainer
         return () => { foreach (var (l, a) in saved) l.Lora = a; };
     }
 
+    /// <summary>
+    /// The log key metric_for_best_model names: "loss" means eval_loss, and a name without the eval_ prefix gets it
+    /// (transformers does the same); metric aliases (rougel → rougeL) are resolved as eval_generation_metrics resolves them.
+    /// </summary>
+    public static string BestMetricKey(TrainingOptions o)
+    {
+        var m = o.MetricForBestModel.Trim();
+        if (m is "loss" or "eval_loss") return "eval_loss";
+        if (m.StartsWith("eval_", StringComparison.Ordinal)) m = m[5..];
+        try { return "eval_" + Evaluation.MetricNames.Parse(m)[0]; }
+        catch (Evaluation.EvaluationInputException) { return "eval_" + m; }
+    }
+
+    /// <summary>
+    /// Generation metrics at each evaluation (training.eval_generation_metrics); <see cref="Runs.FineTuneRun"/> sets it up
+    /// from the run's tokenizer and eval data. Needed when the option is set.
+    /// </summary>
+    public GenerationEvaluator? GenerationEvaluator { get; set; }
+
     /// <summary>Evaluates, logs eval_loss, updates best_metric and the early-stopping counter; true = stop training.</summary>
     private bool EvaluateAndTrack()
     {
@@ -634,12 +660,29 @@ public sealed partial class SftTrainer
             foreach (var (k, v) in metrics) evalEntry[k] = v?.DeepClone();
         }
         else evalEntry["eval_loss"] = evalLoss = Evaluate();
+        var generated = new System.Text.StringBuilder();
+        if (GenerationEvaluator is { } ge)
+        {
+            var restore = DisableDropout();
+            try
+            {
+                foreach (var (k, v) in ge.Evaluate())
+                {
+                    evalEntry[k] = v;
+                    generated.Append(System.Globalization.CultureInfo.InvariantCulture, $" | {k} {v:F4}");
+                }
+            }
+            finally { restore(); }
+        }
         evalEntry["epoch"] = State.Epoch;
         evalEntry["step"] = State.GlobalStep;
         AddLog(evalEntry, tb: true);
-        Progress.Line($"step {State.GlobalStep}/{MaxSteps} | eval_loss {evalLoss:F4}");
-        bool greater = o.GreaterIsBetter ?? !o.MetricForBestModel.EndsWith("loss", StringComparison.Ordinal);
-        double metric = evalLoss;
+        Progress.Line($"step {State.GlobalStep}/{MaxSteps} | eval_loss {evalLoss:F4}{generated}");
+        string key = BestMetricKey(o);
+        bool greater = o.GreaterIsBetter ?? !key.EndsWith("loss", StringComparison.Ordinal);
+        double metric = key == "eval_loss" ? evalLoss
+            : evalEntry[key] is JsonValue mv && mv.TryGetValue<double>(out var md) ? md
+            : throw new ConfigException($"training.metric_for_best_model: {key} was not logged by this evaluation (logged: {string.Join(", ", evalEntry.Select(kv => kv.Key))})");
         bool Better(double a, double b) => greater ? a > b : a < b;
         // EarlyStoppingCallback.check_metric_value runs before the best metric is updated (compares with the old best).
         bool stop = false;
