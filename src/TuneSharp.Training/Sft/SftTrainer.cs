@@ -105,7 +105,7 @@ public sealed partial class SftTrainer
         try
         {
             _schedule = LrSchedule.Create(Config.ConfigBinder.SnakeCase(options.LrSchedulerType.ToString()), MaxSteps, options.WarmupSteps, options.WarmupRatio, baseLearningRate: options.LearningRate);
-            _optimizer = OptimizerFactory.Create(options.Optim, _params, new OptimizerOptions
+            _optimizer = OptimizerFactory.Create(Config.ConfigBinder.EnumName(options.Optim), _params, new OptimizerOptions
             {
                 LearningRate = options.LearningRate,
                 WeightDecay = options.WeightDecay,
@@ -200,8 +200,7 @@ public sealed partial class SftTrainer
         Need(o.EarlyStoppingPatience is null || o.EvalStrategy != IntervalStrategy.No, "early_stopping_patience needs eval_strategy steps or epoch");
         Need(o.EarlyStoppingPatience is null or > 0, $"early_stopping_patience must be ≥ 1 (got {o.EarlyStoppingPatience})");
         Need(o.MetricForBestModel is "eval_loss" or "loss", $"metric_for_best_model '{o.MetricForBestModel}' is not available (only eval_loss is computed)");
-        Need(OptimizerFactory.SupportedNames.Contains(o.Optim.Trim().ToLowerInvariant()),
-            $"optim '{o.Optim}' is unknown; supported: {string.Join(", ", OptimizerFactory.SupportedNames)}");
+        Need(Enum.IsDefined(o.Optim), $"optim {(int)o.Optim} is not one of adamw_torch, adamw_8bit");
     }
 
     private IReadOnlyList<TokenizedExample> Prepare(IReadOnlyList<TokenizedExample> data, string what)
