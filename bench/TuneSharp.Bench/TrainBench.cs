@@ -123,7 +123,7 @@ public static class TrainBench
             var options = new TrainingOptions
             {
                 OutputDir = dir, PerDeviceTrainBatchSize = Batch, MaxSteps = warmup + steps, LearningRate = 1e-4, LrSchedulerType = SchedulerType.Constant,
-                MaxSeqLength = Seq, Shuffle = false, LoggingSteps = 1, SaveStrategy = IntervalStrategy.No, ReportTo = [], MaxGradNorm = 1.0, Optim = "adamw_torch",
+                MaxSeqLength = Seq, Shuffle = false, LoggingSteps = 1, SaveStrategy = IntervalStrategy.No, ReportTo = [], MaxGradNorm = 1.0, Optim = OptimizerType.AdamwTorch,
             };
             SftTrainer trainer;
             if (method == "dpo")

@@ -46,8 +46,8 @@ public sealed class TrainingOptions
     [Description("Global gradient-norm clipping threshold; 0 disables clipping.")]
     public double MaxGradNorm { get; set; } = 1.0;
 
-    [Description("Optimizer: adamw_torch (alias adamw) or adamw_8bit (aliases adamw_bnb_8bit, paged_adamw_8bit; 8-bit block-quantized state).")]
-    public string Optim { get; set; } = "adamw_torch";
+    [Description("Optimizer: adamw_torch (aliases adamw, adamw_hf, adamw_torch_fused) or adamw_8bit (aliases adamw_bnb_8bit, paged_adamw_8bit; 8-bit block-quantized state).")]
+    public OptimizerType Optim { get; set; } = OptimizerType.AdamwTorch;
 
     [Description("Learning-rate schedule after warmup (transformers get_scheduler semantics).")]
     public SchedulerType LrSchedulerType { get; set; } = SchedulerType.Linear;

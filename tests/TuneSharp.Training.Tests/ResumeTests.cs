@@ -20,9 +20,9 @@ public sealed class ResumeTests
     }
 
     [Theory]
-    [InlineData("adamw_torch")]
-    [InlineData("adamw_8bit")]
-    public void ResumeFromCheckpointGivesTheSameLossesAsAnUninterruptedRun(string optim)
+    [InlineData(OptimizerType.AdamwTorch)]
+    [InlineData(OptimizerType.Adamw8bit)]
+    public void ResumeFromCheckpointGivesTheSameLossesAsAnUninterruptedRun(OptimizerType optim)
     {
         var full = TrainerTestUtil.TempDir("resume-a");
         var split = TrainerTestUtil.TempDir("resume-b");

@@ -117,11 +117,13 @@ public static class ConfigBinder
         if (type.IsEnum)
         {
             // Enums are written as their snake_case names (IntervalStrategy.Steps ↔ steps, SchedulerType.ConstantWithWarmup ↔ constant_with_warmup).
+            // [ConfigAlias] spellings (adamw_hf → adamw_torch) bind too and are offered as hints.
             var v = Scalar(node, type).Trim();
             var names = EnumNames(type);
-            foreach (var (name, value) in names)
+            var spellings = names.Concat(EnumAliases(type)).ToList();
+            foreach (var (name, value) in spellings)
                 if (string.Equals(name, v, StringComparison.OrdinalIgnoreCase)) return value;
-            var hint = Data.Suggest.Closest(v, names.Select(n => n.Name));
+            var hint = Data.Suggest.Closest(v, spellings.Select(n => n.Name));
             throw new FormatException($"'{v}' is not one of {string.Join(", ", names.Select(n => n.Name))}{(hint != null ? $" (did you mean '{hint}'?)" : "")}");
         }
         if (type == typeof(List<string>))
@@ -143,6 +145,12 @@ public static class ConfigBinder
     /// <summary>The YAML spelling of each value of an enum: snake_case of its C# name.</summary>
     public static IReadOnlyList<(string Name, object Value)> EnumNames(Type enumType) =>
         Enum.GetValues(enumType).Cast<object>().Select(v => (SnakeCase(v.ToString()!), v)).ToList();
+
+    /// <summary>The extra spellings of an enum's values from <see cref="ConfigAliasAttribute"/>.</summary>
+    public static IReadOnlyList<(string Name, object Value)> EnumAliases(Type enumType) =>
+        enumType.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .SelectMany(f => (f.GetCustomAttribute<ConfigAliasAttribute>()?.Names ?? []).Select(a => (a, f.GetValue(null)!)))
+            .ToList();
 
     /// <summary>The YAML spelling of one enum value.</summary>
     public static string EnumName(Enum value) => SnakeCase(value.ToString());

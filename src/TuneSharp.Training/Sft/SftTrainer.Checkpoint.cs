@@ -204,6 +204,8 @@ public sealed partial class SftTrainer
                 double d when double.IsFinite(d) => JsonValue.Create(d),
                 bool b => JsonValue.Create(b),
                 string str => JsonValue.Create(str),
+                // transformers writes optim by name ("adamw_torch"); earlier checkpoints hold that string too.
+                OptimizerType t => JsonValue.Create(Config.ConfigBinder.EnumName(t)),
                 _ => JsonValue.Create(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)),
             };
         }

@@ -105,7 +105,7 @@ public sealed partial class SftTrainer
         try
         {
             _schedule = LrSchedule.Create(Config.ConfigBinder.SnakeCase(options.LrSchedulerType.ToString()), MaxSteps, options.WarmupSteps, options.WarmupRatio, baseLearningRate: options.LearningRate);
-            _optimizer = OptimizerFactory.Create(options.Optim, _params, new OptimizerOptions
+            _optimizer = OptimizerFactory.Create(Config.ConfigBinder.EnumName(options.Optim), _params, new OptimizerOptions
             {
                 LearningRate = options.LearningRate,
                 WeightDecay = options.WeightDecay,
@@ -203,8 +203,7 @@ public sealed partial class SftTrainer
         Need(BestMetricKey(o) is "eval_loss" || generationKeys.Contains(BestMetricKey(o)),
             $"metric_for_best_model '{o.MetricForBestModel}' is not computed; use eval_loss{string.Concat(generationKeys.Select(k => ", " + k))}" +
             (generationKeys.Count == 0 ? " (or list the metric in eval_generation_metrics, e.g. [rougeL], and use eval_rougeL)" : ""));
-        Need(OptimizerFactory.SupportedNames.Contains(o.Optim.Trim().ToLowerInvariant()),
-            $"optim '{o.Optim}' is unknown; supported: {string.Join(", ", OptimizerFactory.SupportedNames)}");
+        Need(Enum.IsDefined(o.Optim), $"optim {(int)o.Optim} is not one of adamw_torch, adamw_8bit");
     }
 
     private IReadOnlyList<TokenizedExample> Prepare(IReadOnlyList<TokenizedExample> data, string what)
