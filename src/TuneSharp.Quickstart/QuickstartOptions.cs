@@ -47,6 +47,12 @@ public sealed record QuickstartOptions
     /// <summary>A sentence-transformers folder: adds SemScore to the base-vs-tuned evaluation (accuracy and ROUGE-L always run).</summary>
     public string? EmbeddingModel { get; init; }
 
+    /// <summary>
+    /// An OpenAI-compatible judge (endpoint, model, key variable): adds the seed's 1–5 truthfulness judge to the
+    /// base-vs-tuned evaluation. Null = no judge.
+    /// </summary>
+    public Evaluation.JudgeConfig? Judge { get; init; }
+
     /// <summary>Held-out questions whose tuned answers are printed at the end.</summary>
     public int Samples { get; init; } = 3;
 

@@ -137,19 +137,25 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         var tunedRows = Answers(Nn.AdapterSelection.DefaultName);
         List<string> metrics = [MetricNames.Accuracy, MetricNames.RougeL];
         if (o.EmbeddingModel != null) metrics.Add(MetricNames.SemScore);
+        string dir = Path.Combine(outDir, "eval");
+        if (o.Judge != null) metrics.Add(MetricNames.Judge);
         // Korean answers score 0 under rouge-score's default [a-z0-9] tokenizer; whitespace words count both languages.
         var options = new EvaluationOptions
         {
             Metrics = metrics,
             RougeTokenization = Evaluation.Metrics.RougeTokenization.Whitespace,
             Encoder = o.EmbeddingModel is { } enc ? SentenceEncoder.FromFolder(enc) : null,
+            // Judgments are cached under OUT/eval, so a rerun asks the endpoint only for what it has not answered.
+            Judge = o.Judge?.ToOptions(dir, Environment.GetEnvironmentVariable),
         };
-        var report = new EvaluationRunner(options).EvaluateAsync([("base", baseRows, null), ("tuned", tunedRows, null)], cancellation).GetAwaiter().GetResult();
-        string dir = Path.Combine(outDir, "eval");
+        var report = new EvaluationRunner(options, _log.WriteLine).EvaluateAsync([("base", baseRows, null), ("tuned", tunedRows, null)], cancellation).GetAwaiter().GetResult();
         ReportWriter.Write(report, dir);
         _log.WriteLine($"[4/4] base vs tuned on {prompts.Count} held-out paraphrased questions about the trained terms:");
-        foreach (var m in metrics)
-            _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {m,-9} base {report.Models[0].Metrics[m]:F3} → tuned {report.Models[1].Metrics[m]:F3}"));
+        foreach (var m in metrics.Select(m => m == MetricNames.Judge ? MetricNames.JudgeMean : m))
+        {
+            string Value(int i) => report.Models[i].Metrics.TryGetValue(m, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
+            _log.WriteLine($"  {m,-10} base {Value(0)} → tuned {Value(1)}");
+        }
         _log.WriteLine($"  report, items.csv and plots → {dir}");
         return (report, dir);
     }

@@ -14,7 +14,14 @@ public sealed class QuickstartTests
         try
         {
             var log = new StringWriter();
-            var o = QuickstartOptions.Tiny(dir) with { PretrainSteps = 20, SftSteps = 20 };
+            // The judge through a fake OpenAI-compatible endpoint: a tuned answer mentioning the term rates higher.
+            using var judge = new TuneSharp.Testing.FakeOpenAiEndpoint((user, _) => new(200, "Rating: [[3]]"));
+            Environment.SetEnvironmentVariable("TS_QUICKSTART_JUDGE_KEY", "sk-quickstart-test");
+            var o = QuickstartOptions.Tiny(dir) with
+            {
+                PretrainSteps = 20, SftSteps = 20,
+                Judge = new Evaluation.JudgeConfig { Endpoint = judge.Endpoint, Model = "fake-judge", ApiKeyEnv = "TS_QUICKSTART_JUDGE_KEY", RetryBaseDelaySeconds = 0.01 },
+            };
             var result = new QuickstartRunner(o, log).Run();
             Assert.True(result.TunedEvalLoss < result.BaseEvalLoss, $"tuned {result.TunedEvalLoss} ≥ base {result.BaseEvalLoss}\n{log}");
             Assert.True(result.PretrainFinalLoss < result.PretrainFirstLoss);
@@ -35,6 +42,10 @@ public sealed class QuickstartTests
                 Assert.True(File.Exists(Path.Combine(dir, "eval", f)), f);
             Assert.NotNull(summary["eval"]?["tuned"]?["rougeL"]);
             Assert.Contains("[4/4] base vs tuned", log.ToString());
+            Assert.All(report.Models, m => Assert.Equal(3.0, m.Metrics["judge_mean"]));
+            Assert.InRange(judge.Requests, 6, 12); // 6 held-out answers × base and tuned (an answer both give is judged once: cache)
+            Assert.All(judge.AuthorizationHeaders, h => Assert.Equal("Bearer sk-quickstart-test", h));
+            Assert.DoesNotContain("sk-quickstart-test", log.ToString());
         }
         finally { Directory.Delete(dir, true); }
     }

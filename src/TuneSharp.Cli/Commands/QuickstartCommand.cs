@@ -17,10 +17,13 @@ public static class QuickstartCommand
         var sftSteps = new Option<int?>("--sft-steps") { Description = "LoRA SFT steps (default 300)" };
         var tiny = new Option<bool>("--tiny") { Description = "A CI-sized run (seconds): smaller model and fewer steps" };
         var embedding = new Option<string?>("--embedding-model") { Description = "sentence-transformers folder: adds SemScore to the base-vs-tuned evaluation" };
+        var judgeEndpoint = new Option<string?>("--judge-endpoint") { Description = "OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1): adds the LLM judge to the evaluation" };
+        var judgeModel = new Option<string?>("--judge-model") { Description = "Model name the judge endpoint serves" };
+        var judgeKeyEnv = new Option<string>("--judge-api-key-env") { Description = "Environment variable holding the judge API key (never printed)", DefaultValueFactory = _ => "OPENAI_API_KEY" };
         var command = new Command("quickstart",
             "Build a tiny Llama with its own tokenizer, continue pre-training it on embedded trade text (English and Korean), " +
             "LoRA-tune it on an embedded instruction set, and evaluate base vs tuned (eval loss, accuracy, ROUGE-L, SemScore) on held-out paraphrased questions");
-        foreach (var opt in new Option[] { output, json, model, seed, pretrainSteps, sftSteps, tiny, embedding }) command.Options.Add(opt);
+        foreach (var opt in new Option[] { output, json, model, seed, pretrainSteps, sftSteps, tiny, embedding, judgeEndpoint, judgeModel, judgeKeyEnv }) command.Options.Add(opt);
         command.SetAction(p =>
         {
             string dir = p.GetValue(output)!;
@@ -28,6 +31,16 @@ public static class QuickstartCommand
             o = o with { ModelPath = p.GetValue(model), Seed = p.GetValue(seed), EmbeddingModel = p.GetValue(embedding) };
             if (p.GetValue(pretrainSteps) is int ps) o = o with { PretrainSteps = ps };
             if (p.GetValue(sftSteps) is int ss) o = o with { SftSteps = ss };
+            if (p.GetValue(judgeEndpoint) is { } endpoint)
+                o = o with
+                {
+                    Judge = new Evaluation.JudgeConfig
+                    {
+                        Endpoint = endpoint,
+                        Model = p.GetValue(judgeModel) ?? throw new UsageException("--judge-endpoint needs --judge-model NAME"),
+                        ApiKeyEnv = p.GetValue(judgeKeyEnv)!,
+                    },
+                };
             bool asJson = p.GetValue(json);
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
