@@ -1,5 +1,6 @@
 // The coverage map of issue 11: for every key in ConfigKeys.All(), the tests that show its effect (nameof, so a rename breaks the build).
 using System.Reflection;
+using System.Text.RegularExpressions;
 using TuneSharp.Training.Config;
 
 namespace TuneSharp.Training.Tests;
@@ -11,10 +12,16 @@ namespace TuneSharp.Training.Tests;
 /// </summary>
 public sealed class ConfigKeyCoverageTests
 {
-    private static (Type Class, string Method) T<TClass>(string method) => (typeof(TClass), method);
+    private static (Type? Class, string Method) T<TClass>(string method) => (typeof(TClass), method);
+
+    /// <summary>
+    /// A test in another test project (this one cannot reference it): "path/under/tests/File.cs", method. Checked by
+    /// reading that file, so a rename fails this test rather than the build.
+    /// </summary>
+    private static (Type? Class, string Method) X(string file, string method) => (null, file + "#" + method);
 
     /// <summary>Key → the tests that show its effect.</summary>
-    public static readonly IReadOnlyDictionary<string, (Type Class, string Method)[]> Map = new Dictionary<string, (Type, string)[]>
+    public static readonly IReadOnlyDictionary<string, (Type? Class, string Method)[]> Map = new Dictionary<string, (Type?, string)[]>
     {
         ["model.name_or_path"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.ModelKeysPickTheWeightsAndQuantizeThem))],
         ["model.max_seq_length"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.DatasetKeysChooseRowsAndWhatIsTrained)), T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.SectionTwinsSetTheTrainingKeys))],
@@ -71,13 +78,16 @@ public sealed class ConfigKeyCoverageTests
         ["training.warmup_ratio"] = [T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.ScheduleKeysShapeTheLoggedLearningRate))],
         ["training.logging_steps"] = [T<TrainerTests>(nameof(TrainerTests.StepCountsEpochsAndLoggingWindowFollowTransformers))],
         ["training.eval_strategy"] = [T<TrainerTests>(nameof(TrainerTests.EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement)), T<TrackingTests>(nameof(TrackingTests.MetricsJsonlAndTensorBoardAreWritten))],
+        ["training.eval_generation_metrics"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.GenerationEvalKeysSetRowsTokensAndMetrics)), X(GenerationMetrics, "MetricsAreLoggedAndPickTheBestModel")],
+        ["training.eval_generation_max_new_tokens"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.GenerationEvalKeysSetRowsTokensAndMetrics))],
+        ["training.eval_generation_samples"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.GenerationEvalKeysSetRowsTokensAndMetrics)), X(GenerationMetrics, "MetricsAreLoggedAndPickTheBestModel")],
+        ["training.eval_embedding_model"] = [X(GenerationMetrics, "MetricsAreLoggedAndPickTheBestModel"), X(GenerationMetrics, "BadSettingsAreConfigErrors")],
         ["training.eval_steps"] = [T<TrainerTests>(nameof(TrainerTests.EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement)), T<TrackingTests>(nameof(TrackingTests.MetricsJsonlAndTensorBoardAreWritten))],
         ["training.save_strategy"] = [T<CheckpointTests>(nameof(CheckpointTests.CheckpointHoldsAdapterStateAndTransformersTrainerState))],
         ["training.save_steps"] = [T<CheckpointTests>(nameof(CheckpointTests.CheckpointHoldsAdapterStateAndTransformersTrainerState))],
         ["training.save_total_limit"] = [T<CheckpointTests>(nameof(CheckpointTests.SaveTotalLimitAndLoadBestModelAtEnd))],
         ["training.load_best_model_at_end"] = [T<CheckpointTests>(nameof(CheckpointTests.SaveTotalLimitAndLoadBestModelAtEnd))],
-        // Only eval_loss (alias loss) is computed; the test shows the alias and that any other metric is refused.
-        ["training.metric_for_best_model"] = [T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.GreaterIsBetterAndMetricPickTheBestCheckpoint))],
+        ["training.metric_for_best_model"] = [T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.GreaterIsBetterAndMetricPickTheBestCheckpoint)), X(GenerationMetrics, "MetricsAreLoggedAndPickTheBestModel")],
         ["training.greater_is_better"] = [T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.GreaterIsBetterAndMetricPickTheBestCheckpoint))],
         ["training.early_stopping_patience"] = [T<TrainerTests>(nameof(TrainerTests.EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement))],
         ["training.early_stopping_threshold"] = [T<TrainerTests>(nameof(TrainerTests.EarlyStoppingStopsAfterPatienceEvaluationsWithoutImprovement))],
@@ -112,6 +122,8 @@ public sealed class ConfigKeyCoverageTests
         ["tracking.report_to"] = [T<TrainerKeyEffectTests>(nameof(TrainerKeyEffectTests.SectionTwinsSetTheTrainingKeys)), T<ConfigKeyEffectTests>(nameof(ConfigKeyEffectTests.PadTokenPaddingSideDtypeRunNameAndLoggingDirTakeEffect))],
     };
 
+    private const string GenerationMetrics = "TuneSharp.Evaluation.Tests/Training/GenerationMetricsDuringTrainingTests.cs";
+
     [Fact]
     public void EveryKeyHasAnEffectTest()
     {
@@ -126,6 +138,14 @@ public sealed class ConfigKeyCoverageTests
             if (tests.Length == 0) problems.Add($"{key}: empty test list");
             foreach (var (type, method) in tests)
             {
+                if (type == null)
+                {
+                    var (file, name) = (method[..method.IndexOf('#')], method[(method.IndexOf('#') + 1)..]);
+                    var path = Path.Combine(Testing.SharedAssets.RepoRoot, "tests", file);
+                    if (!File.Exists(path) || !Regex.IsMatch(File.ReadAllText(path), @"\[(Fact|Theory)[^\]]*\]\s*(\[[^\]]*\]\s*)*public (async Task|void) " + Regex.Escape(name) + @"\("))
+                        problems.Add($"{key}: tests/{file} has no [Fact] or [Theory] {name}");
+                    continue;
+                }
                 var m = type.GetMethod(method, BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static);
                 if (m == null || !m.GetCustomAttributes<FactAttribute>().Any())
                     problems.Add($"{key}: {type.Name}.{method} is not a [Fact] or [Theory]");

@@ -191,4 +191,29 @@ public sealed class RunKeyEffectTests
         }
         finally { TrainerTestUtil.Delete(dir); }
     }
+
+    [Fact]
+    public void GenerationEvalKeysSetRowsTokensAndMetrics()
+    {
+        var dir = TrainerTestUtil.TempDir("genkeys");
+        try
+        {
+            var data = Write(dir, "d.jsonl", Enumerable.Range(0, 5).Select(i => $"{{\"prompt\": \"Tom had a red ball\", \"completion\": \". He gave it to dog {i}.\"}}").ToArray());
+            IReadOnlyList<Evaluation.Prediction.PredictedRow> Predict(out IReadOnlyDictionary<string, double> metrics, params string[] o)
+            {
+                using var run = FineTuneRun.FromConfig(Config(dir, data, ["dataset.format=completion", $"dataset.eval_path={data}", "training.eval_strategy=steps", .. o]));
+                metrics = run.Trainer.GenerationEvaluator!.Evaluate();
+                return run.Trainer.GenerationEvaluator.LastPredictions;
+            }
+            var three = Predict(out var m, "training.eval_generation_metrics=[exact_match, rougeL]", "training.eval_generation_samples=2", "training.eval_generation_max_new_tokens=3");
+            Assert.Equal(["eval_exact_match", "eval_rougeL"], m.Keys.Order());
+            Assert.Equal(2, three.Count);
+            Assert.All(three, r => Assert.InRange(r.CompletionTokens, 1, 3));
+            var all = Predict(out m, "training.eval_generation_metrics=[rougeL]", "training.eval_generation_samples=0", "training.eval_generation_max_new_tokens=12");
+            Assert.Equal(["eval_rougeL"], m.Keys);
+            Assert.Equal(5, all.Count);
+            Assert.Contains(all, r => r.CompletionTokens > 3);
+        }
+        finally { TrainerTestUtil.Delete(dir); }
+    }
 }
