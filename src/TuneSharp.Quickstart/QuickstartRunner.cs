@@ -222,30 +222,32 @@ public sealed class QuickstartRunner(QuickstartOptions options, TextWriter? log 
         var o = Options;
         var configJson = ModelConfigJson(o, tok).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         var config = ModelConfig.FromJson(configJson, "quickstart config.json");
-        using var model = CausalLM.CreateRandom(config, seed: (int)(o.Seed % int.MaxValue));
-        if (o.PretrainSteps <= 0)
-        {
-            Tensors.IO.SafeTensorsWriter.Write(Path.Combine(modelDir, "model.safetensors"), model.NamedParameters().Select(p => (p.Name, p.Parameter.Value)));
-            AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), configJson);
-            return (double.NaN, double.NaN);
-        }
-        model.MakeAllTrainable();
-        var formatter = new PromptFormatter(tok, new PromptFormatOptions { Kind = PromptFormatKind.Text });
-        var data = formatter.FormatAll(QuickstartCorpus.PretrainingText());
-        var examples = FormattedData.ToTokenized(data.Examples);
+        // The random initial weights become the model folder; pre-training is then a full fine-tune of that folder on the
+        // corpus text through the same run API as `tunesharp train` (packed, every token trained).
+        using (var random = CausalLM.CreateRandom(config, seed: (int)(o.Seed % int.MaxValue)))
+            Tensors.IO.SafeTensorsWriter.Write(Path.Combine(modelDir, "model.safetensors"), random.NamedParameters().Select(p => (p.Name, p.Parameter.Value)));
+        AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), configJson);
+        if (o.PretrainSteps <= 0) return (double.NaN, double.NaN);
         var stage = Path.Combine(Path.GetDirectoryName(modelDir)!, "pretrain");
-        var trainer = new SftTrainer(model, modelDir, new TrainingOptions
+        List<double> losses;
+        using (var run = FineTuneRun.Create(modelDir)
+            .Data(QuickstartCorpus.PretrainingText(), format: "text")
+            .FullFineTune()
+            .Training(t =>
+            {
+                t.OutputDir = stage; t.MaxSteps = o.PretrainSteps; t.LearningRate = o.PretrainLearningRate; t.LrSchedulerType = SchedulerType.Cosine;
+                t.WarmupSteps = Math.Max(1, o.PretrainSteps / 20); t.PerDeviceTrainBatchSize = o.BatchSize; t.MaxSeqLength = o.MaxSeqLength;
+                t.Packing = true; t.CompletionOnlyLoss = false; t.LoggingSteps = Math.Max(1, o.PretrainSteps / 5); t.SaveStrategy = IntervalStrategy.No;
+                t.Seed = o.Seed; t.WeightDecay = 0.01; t.MaxGradNorm = 1.0; t.ReportTo = ["jsonl"]; t.OverwriteOutputDir = true;
+            })
+            .Build())
         {
-            OutputDir = stage, MaxSteps = o.PretrainSteps, LearningRate = o.PretrainLearningRate, LrSchedulerType = SchedulerType.Cosine,
-            WarmupSteps = Math.Max(1, o.PretrainSteps / 20), PerDeviceTrainBatchSize = o.BatchSize, MaxSeqLength = o.MaxSeqLength,
-            Packing = true, CompletionOnlyLoss = false, LoggingSteps = Math.Max(1, o.PretrainSteps / 5), SaveStrategy = IntervalStrategy.No,
-            Seed = o.Seed, WeightDecay = 0.01, MaxGradNorm = 1.0, ReportTo = ["jsonl"], OverwriteOutputDir = true,
-        }, examples) { Progress = progress };
-        trainer.Train(cancellation);
+            run.Trainer.Progress = progress;
+            run.Train(cancellation);
+            losses = [.. run.Trainer.StepLosses.Values];
+        }
         // The stage folder holds model.safetensors (+ tokenizer files, trainer_state); make it the base model folder.
         File.Move(Path.Combine(stage, "model.safetensors"), Path.Combine(modelDir, "model.safetensors"), overwrite: true);
-        AtomicFile.WriteAllText(Path.Combine(modelDir, "config.json"), configJson);
-        var losses = trainer.StepLosses.Values.ToList();
         return (losses[0], losses.TakeLast(Math.Min(10, losses.Count)).Average());
     }
 

@@ -95,7 +95,7 @@ public sealed class ConfigKeyCoverageTests
         // Equivalence only: the effect (activations recomputed, less memory) is not visible in results; the test shows the losses stay the same.
         ["training.gradient_checkpointing"] = [T<TrainerTests>(nameof(TrainerTests.GradientCheckpointingAndPackingTrain))],
         ["training.max_seq_length"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.DatasetKeysChooseRowsAndWhatIsTrained))],
-        ["training.packing"] = [T<TrainerTests>(nameof(TrainerTests.GradientCheckpointingAndPackingTrain))],
+        ["training.packing"] = [T<TrainerTests>(nameof(TrainerTests.GradientCheckpointingAndPackingTrain)), T<RunKeyEffectTests>(nameof(RunKeyEffectTests.DatasetKeysChooseRowsAndWhatIsTrained))],
         ["training.completion_only_loss"] = [T<RunKeyEffectTests>(nameof(RunKeyEffectTests.DatasetKeysChooseRowsAndWhatIsTrained))],
         ["training.resume_from_checkpoint"] = [T<ResumeTests>(nameof(ResumeTests.ResumeFromCheckpointGivesTheSameLossesAsAnUninterruptedRun))],
         ["training.overwrite_output_dir"] = [T<OutputFolderSafetyTests>(nameof(OutputFolderSafetyTests.FreshRunIntoAUsedFolderRefusesUnlessOverwriteOrResume))],

@@ -126,6 +126,8 @@ public sealed class RunKeyEffectTests
             Assert.Contains(text.Train, e => e.Length > 6);
             Assert.All(Load("dataset.format=text", "dataset.columns={text: output}", "training.max_seq_length=6").Train, e => Assert.True(e.Length <= 6));
             Assert.All(Load("dataset.format=text", "dataset.columns={text: output}", "model.max_seq_length=5").Train, e => Assert.True(e.Length <= 5));
+            // packing concatenates whole examples into rows of max_seq_length (TRL), so examples are not truncated first.
+            Assert.Contains(Load("dataset.format=text", "dataset.columns={text: output}", "training.max_seq_length=6", "training.packing=true").Train, e => e.Length > 6);
         }
         finally { TrainerTestUtil.Delete(dir); }
     }

@@ -64,7 +64,9 @@ public sealed record RunData(IReadOnlyList<TokenizedExample> Train, IReadOnlyLis
             InstructionMarker = d.InstructionTemplate,
             ChatTemplate = chat,
             CompletionOnly = config.Training.CompletionOnlyLoss,
-            MaxSeqLength = config.Training.MaxSeqLength,
+            // Packing concatenates whole examples and cuts rows of max_seq_length (TRL packs untruncated examples), so
+            // examples are truncated only when not packing.
+            MaxSeqLength = config.Training.Packing ? 0 : config.Training.MaxSeqLength,
         });
     }
 
