@@ -18,7 +18,10 @@ public static class QuantDotBench
         Console.WriteLine($"W ({n}, {k}), threads {TuneSharp.Tensors.Threading.KernelPool.Threads}; GB/s = weight bytes streamed per second (M = 1), GMAC/s at M = 128");
         Console.WriteLine("| type | ISA | M=1 µs | M=1 GB/s | M=128 ms | M=128 GMAC/s |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
-        foreach (var type in new[] { GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K })
+        var types = BenchUtil.Option(args, "--types") is { } list
+            ? list.Split(',').Select(t => Enum.Parse<GgmlType>(t, ignoreCase: true)).ToArray()
+            : [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
+        foreach (var type in types)
         {
             var w = BenchUtil.RandomArray(n * k, 1);
             var bytes = new byte[GgmlQuant.ByteCount(type, w.Length)];

@@ -125,6 +125,7 @@ public sealed class GgmlQuantMatrix
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe void FastRows(GgmlDotIsa isa, int n0, int n1, byte[] q, float[] d, int[] bs, int nbx, float* y, int m)
     {
         int g16 = Cols / 16;

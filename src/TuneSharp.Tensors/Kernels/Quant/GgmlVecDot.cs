@@ -46,6 +46,8 @@ internal static unsafe class GgmlVecDot
     /// d + r·cols/bs (bs = 32 for Q8_0/Q4_0/Q5_0, 256 for k-quants), Σ of each 16 levels at bsum16 + r·cols/16.
     /// Writes y[r·yStride].
     /// </summary>
+    // Hot loops: compiled fully optimized at once (tier-0 SIMD code is many times slower and a busy machine delays tier-up).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(GgmlType type, GgmlDotIsa isa, byte* row, sbyte* q, float* d, int* bsum16, int cols, int rows, float* y, int yStride)
     {
         bool vnni = isa == GgmlDotIsa.AvxVnni;
@@ -106,6 +108,7 @@ internal static unsafe class GgmlVecDot
 
     // One activation row (decode): accumulators stay in registers.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ8_0Row(bool vnni, byte* w, sbyte* q, float* d, int nb)
     {
         var acc = Vector256<float>.Zero;
@@ -121,6 +124,7 @@ internal static unsafe class GgmlVecDot
         return Vector256.Sum(acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ4_0Row(bool vnni, byte* w, sbyte* q, float* d, int* bsum16, int nb)
     {
         var acc = Vector256<float>.Zero;
@@ -140,6 +144,7 @@ internal static unsafe class GgmlVecDot
         return Vector256.Sum(acc) - 8 * offset;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ5_0Row(bool vnni, byte* w, sbyte* q, float* d, int* bsum16, int nb)
     {
         var acc = Vector256<float>.Zero;
@@ -164,6 +169,7 @@ internal static unsafe class GgmlVecDot
         return Vector256.Sum(acc) - 16 * offset;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ4KRow(bool vnni, byte* w, sbyte* q, float* d, int* bsum16, int nb)
     {
         var acc = Vector256<float>.Zero;
@@ -194,6 +200,7 @@ internal static unsafe class GgmlVecDot
         return Vector256.Sum(acc) - mins;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float DotQ6KRow(bool vnni, byte* w, sbyte* q, float* d, int* bsum16, int nb)
     {
         var acc = Vector256<float>.Zero;
@@ -234,6 +241,7 @@ internal static unsafe class GgmlVecDot
 
     // A tile of activation rows (prefill): each weight block decoded once for all of them.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotQ8_0(bool vnni, byte* w, Tile t, Vector256<float>* acc)
     {
         int nb = t.Cols / 32;
@@ -253,6 +261,7 @@ internal static unsafe class GgmlVecDot
     }
 
     /// <summary>Q4_0 / Q5_0: unsigned levels u (level = u − offset) times x, offset·Σx taken off per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotUnsigned32(bool vnni, Vector256<byte> u, float dw, int b, Tile t, Vector256<float>* acc, float* off)
     {
         for (int r = 0; r < t.Rows; r++)
@@ -265,6 +274,7 @@ internal static unsafe class GgmlVecDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotQ4_0(bool vnni, byte* w, Tile t, Vector256<float>* acc, float* off)
     {
         var low = Vector256.Create((byte)0x0F);
@@ -280,6 +290,7 @@ internal static unsafe class GgmlVecDot
         for (int r = 0; r < t.Rows; r++) off[r] *= 8;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotQ5_0(bool vnni, byte* w, Tile t, Vector256<float>* acc, float* off)
     {
         var low = Vector256.Create((byte)0x0F);
@@ -300,6 +311,7 @@ internal static unsafe class GgmlVecDot
         for (int r = 0; r < t.Rows; r++) off[r] *= 16;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotQ4K(bool vnni, byte* w, Tile t, Vector256<float>* acc, float* off)
     {
         var low = Vector256.Create((byte)0x0F);
@@ -341,6 +353,7 @@ internal static unsafe class GgmlVecDot
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotQ6K(bool vnni, byte* w, Tile t, Vector256<float>* acc, float* off)
     {
         var m4 = Vector256.Create((byte)0x0F);
