@@ -6,13 +6,11 @@ using System.Text.Json.Nodes;
 
 namespace TuneSharp.Testing;
 
-/// <summary>What the fake answers to one request: an HTTP status, the reply text (or error message), a delay before answering.</summary>
-public readonly record struct FakeChatReply(int Status, string Content, int DelayMs = 0);
-
 /// <summary>
-/// The pattern of the judge tests' fake (tests/TuneSharp.Evaluation.Tests/Judge/FakeOpenAiServer.cs), shared: an
-/// HttpListener on a free loopback port, each request answered by <c>handler(user message, request number from 1)</c>;
-/// non-200 statuses get an OpenAI-style <c>{"error":{"message":…}}</c> body. Records every Authorization header.
+/// A fake OpenAI-compatible chat endpoint for the judge, llm-extract and quickstart tests: an HttpListener on a free
+/// loopback port, each request answered by <c>handler(user message, request number from 1)</c> (or the message's own
+/// attempt number through <see cref="PerMessageAttempts"/>); 200 replies carry a fixed usage, non-200 statuses an
+/// OpenAI-style <c>{"error":{"message":…}}</c> body. Records every Authorization header.
 /// </summary>
 public sealed class FakeOpenAiEndpoint : IDisposable
 {
@@ -41,6 +39,19 @@ public sealed class FakeOpenAiEndpoint : IDisposable
     public IReadOnlyList<string> AuthorizationHeaders { get { lock (_authorization) return [.. _authorization]; } }
 
     /// <summary>A loopback port nothing listens on right now (for connection-refused tests).</summary>
+    /// <summary>Base URL as a <see cref="Uri"/> (".../v1").</summary>
+    public Uri BaseUri => new(Endpoint);
+
+    /// <summary>
+    /// Adapts a handler that wants the attempt number of the same message (1 = first time this user text arrives, 2 = its
+    /// first retry, …) instead of the endpoint's overall request count: retry tests fail a message's first tries only.
+    /// </summary>
+    public static Func<string, int, FakeChatReply> PerMessageAttempts(Func<string, int, FakeChatReply> handler)
+    {
+        var attempts = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        return (user, _) => handler(user, attempts.AddOrUpdate(user, 1, (_, n) => n + 1));
+    }
+
     public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
@@ -88,6 +99,7 @@ public sealed class FakeOpenAiEndpoint : IDisposable
                         ["index"] = 0, ["finish_reason"] = "stop",
                         ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content },
                     }),
+                    ["usage"] = new JsonObject { ["prompt_tokens"] = 100, ["completion_tokens"] = 10, ["total_tokens"] = 110 },
                 }.ToJsonString()
                 : new JsonObject { ["error"] = new JsonObject { ["message"] = reply.Content, ["type"] = "server_error" } }.ToJsonString();
             var bytes = Encoding.UTF8.GetBytes(payload);

@@ -89,7 +89,7 @@ public sealed class EvalCliTests
         Assert.Equal((int)ExitCode.InputFormat, code);
         Assert.Contains("rows 2", err);
 
-        var port = TuneSharp.Evaluation.Tests.Judge.FakeOpenAiServer.FreePort();
+        var port = TuneSharp.Testing.FakeOpenAiEndpoint.FreePort();
         Environment.SetEnvironmentVariable("TS_TEST_SECRET_KEY", "sk-never-print-me");
         (code, var output, err) = Run("eval", "-p", seed.TunedPath, "-m", "judge", "--judge-endpoint", $"http://127.0.0.1:{port}/v1", "--judge-model", "x",
             "--judge-api-key-env", "TS_TEST_SECRET_KEY", "--judge-retries", "0");

@@ -1,5 +1,6 @@
 // LLM judge against a fake OpenAI-compatible endpoint on 127.0.0.1: scores, retries after 500/429, timeouts, garbage, cache, pairwise, key handling.
 using TuneSharp.Evaluation.Judge;
+using TuneSharp.Testing;
 
 namespace TuneSharp.Evaluation.Tests.Judge;
 
@@ -13,7 +14,7 @@ public sealed class LlmJudgeTests : IDisposable
     }
 
     /// <summary>Rates by content: "correct" → 5, "partly" → 3, "garbage" → no verdict, anything else → 1.</summary>
-    internal static FakeReply Rubric(string user, int attempt)
+    internal static FakeChatReply Rubric(string user, int attempt)
     {
         string answer = Between(user, "[The Start of Response]\n", "\n[The End of Response]") ?? Between(user, "[The Start of Assistant's Answer]\n", "\n[The End of Assistant's Answer]") ?? user;
         if (answer.Contains("garbage")) return new(200, "I cannot decide. Rating: maybe four?");
@@ -51,8 +52,8 @@ public sealed class LlmJudgeTests : IDisposable
     [Fact]
     public async Task ScoresRetriesGarbageAndUsage()
     {
-        using var server = new FakeOpenAiServer(Rubric);
-        var judge = new LlmJudge(Options(server.Endpoint));
+        using var server = new FakeOpenAiEndpoint(FakeOpenAiEndpoint.PerMessageAttempts(Rubric));
+        var judge = new LlmJudge(Options(server.BaseUri));
         var v = await judge.ScoreAsync(Items);
         Assert.Equal([5.0, 3.0, null, 5.0, 1.0], v.Select(x => x.Score));
         Assert.True(v[2].Unparsable);
@@ -74,10 +75,10 @@ public sealed class LlmJudgeTests : IDisposable
     [Fact]
     public async Task CacheHitsMakeNoRequestsAndKeepUsage()
     {
-        using (var server = new FakeOpenAiServer(Rubric))
-            await new LlmJudge(Options(server.Endpoint)).ScoreAsync(Items);
-        using var again = new FakeOpenAiServer((_, _) => new FakeReply(500, "must not be called"));
-        var judge = new LlmJudge(Options(again.Endpoint));
+        using (var server = new FakeOpenAiEndpoint(FakeOpenAiEndpoint.PerMessageAttempts(Rubric)))
+            await new LlmJudge(Options(server.BaseUri)).ScoreAsync(Items);
+        using var again = new FakeOpenAiEndpoint((_, _) => new FakeChatReply(500, "must not be called"));
+        var judge = new LlmJudge(Options(again.BaseUri));
         var v = await judge.ScoreAsync(Items);
         Assert.Equal(0, again.Requests);
         Assert.All(v, x => Assert.True(x.FromCache));
@@ -90,9 +91,10 @@ public sealed class LlmJudgeTests : IDisposable
     [Fact]
     public async Task TimeoutsAndPersistentErrorsAreCountedNotFatal()
     {
-        using var server = new FakeOpenAiServer((user, _) => user.Contains("slow") ? new FakeReply(200, "Rating: [[4]]", 3000)
-            : user.Contains("always500") ? new FakeReply(500, "down") : Rubric(user, 1));
-        var o = Options(server.Endpoint) with { Timeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 };
+        // A timeout the prompt answers beat even on a loaded CI machine; only the "slow" one outlasts it.
+        using var server = new FakeOpenAiEndpoint((user, _) => user.Contains("slow") ? new FakeChatReply(200, "Rating: [[4]]", 10_000)
+            : user.Contains("always500") ? new FakeChatReply(500, "down") : Rubric(user, 1));
+        var o = Options(server.BaseUri) with { Timeout = TimeSpan.FromSeconds(1.5), MaxRetries = 1 };
         var judge = new LlmJudge(o);
         var v = await judge.ScoreAsync([new("q", "slow answer", "r"), new("q", "always500", "r"), new("q", "correct", "r")]);
         Assert.Contains("timed out", v[0].Error);
@@ -108,7 +110,7 @@ public sealed class LlmJudgeTests : IDisposable
     [Fact]
     public async Task UnreachableEndpointIsAClearError()
     {
-        var o = Options(new Uri($"http://127.0.0.1:{FakeOpenAiServer.FreePort()}/v1")) with { MaxRetries = 1 };
+        var o = Options(new Uri($"http://127.0.0.1:{FakeOpenAiEndpoint.FreePort()}/v1")) with { MaxRetries = 1 };
         var e = await Assert.ThrowsAsync<JudgeException>(() => new LlmJudge(o).ScoreAsync(Items[..2]));
         Assert.Contains("could not be reached", e.Message);
         Assert.Contains("--judge-endpoint", e.Message);
@@ -120,8 +122,8 @@ public sealed class LlmJudgeTests : IDisposable
     public async Task MtBenchModeUsesTenPointScaleAndReferencePrompt()
     {
         string? seen = null;
-        using var server = new FakeOpenAiServer((user, _) => { seen = user; return new FakeReply(200, "Explanation. Rating: [[8]]"); });
-        var judge = new LlmJudge(Options(server.Endpoint, JudgeMode.MtBench));
+        using var server = new FakeOpenAiEndpoint((user, _) => { seen = user; return new FakeChatReply(200, "Explanation. Rating: [[8]]"); });
+        var judge = new LlmJudge(Options(server.BaseUri, JudgeMode.MtBench));
         var v = await judge.ScoreAsync([new("What is FOB?", "free on board", "Free on board")]);
         Assert.Equal(8.0, v[0].Score);
         Assert.Contains("[The Start of Reference Answer]\nFree on board", seen);
@@ -135,14 +137,14 @@ public sealed class LlmJudgeTests : IDisposable
     public async Task PairwiseSwapsPositionsAndNeedsAgreement()
     {
         // Prefers whichever answer says "correct"; a position-biased judge always says A for the "biased" question.
-        using var server = new FakeOpenAiServer((user, _) =>
+        using var server = new FakeOpenAiEndpoint((user, _) =>
         {
-            if (user.Contains("biased")) return new FakeReply(200, "[[A]]");
+            if (user.Contains("biased")) return new FakeChatReply(200, "[[A]]");
             var a = Between(user, "[The Start of Assistant A's Answer]\n", "\n[The End")!;
             var b = Between(user, "[The Start of Assistant B's Answer]\n", "\n[The End")!;
-            return new FakeReply(200, a.Contains("correct") == b.Contains("correct") ? "[[C]]" : a.Contains("correct") ? "[[A]]" : "[[B]]");
+            return new FakeChatReply(200, a.Contains("correct") == b.Contains("correct") ? "[[C]]" : a.Contains("correct") ? "[[A]]" : "[[B]]");
         });
-        var judge = new LlmJudge(Options(server.Endpoint, JudgeMode.Pairwise));
+        var judge = new LlmJudge(Options(server.BaseUri, JudgeMode.Pairwise));
         var v = await judge.CompareAsync(
         [
             new("q1", "base wrong", "r", "tuned correct"),

@@ -2,6 +2,7 @@
 using System.Text.Json.Nodes;
 using TuneSharp.Evaluation.Tests.Encoders;
 using TuneSharp.Evaluation.Tests.Judge;
+using TuneSharp.Testing;
 
 namespace TuneSharp.Evaluation.Tests.Reports;
 
@@ -21,7 +22,7 @@ internal sealed class SeedEvaluation : IDisposable
     ];
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "ts-seed-" + Guid.NewGuid().ToString("N"));
-    public FakeOpenAiServer Judge { get; }
+    public FakeOpenAiEndpoint Judge { get; }
     public string EncoderDir { get; }
     public string BasePath => Path.Combine(Root, "base.jsonl");
     public string TunedPath => Path.Combine(Root, "tuned.jsonl");
@@ -32,17 +33,17 @@ internal sealed class SeedEvaluation : IDisposable
         File.WriteAllLines(BasePath, Rows.Select(r => new JsonObject { ["question"] = r.Q, ["reference"] = r.Ref, ["prediction"] = r.Base }.ToJsonString()));
         File.WriteAllLines(TunedPath, Rows.Select(r => new JsonObject { ["question"] = r.Q, ["reference"] = r.Ref, ["prediction"] = r.Tuned }.ToJsonString()));
         EncoderDir = MiniLmFixture.Folder;
-        Judge = new FakeOpenAiServer(TruthfulnessJudge);
+        Judge = new FakeOpenAiEndpoint(FakeOpenAiEndpoint.PerMessageAttempts(TruthfulnessJudge));
     }
 
     /// <summary>Scores like a truthfulness judge would: 5 when the response contains the reference, 3 for some word overlap, else 1.</summary>
-    public static FakeReply TruthfulnessJudge(string user, int attempt)
+    public static FakeChatReply TruthfulnessJudge(string user, int attempt)
     {
         var reference = LlmJudgeTests.Between(user, "[The Start of Reference Answer]\n", "\n[The End of Reference Answer]") ?? "";
         var answer = LlmJudgeTests.Between(user, "[The Start of Response]\n", "\n[The End of Response]") ?? "";
         int score = answer.Contains(reference, StringComparison.OrdinalIgnoreCase) ? 5
             : reference.Split(' ').Any(w => w.Length > 2 && answer.Contains(w, StringComparison.OrdinalIgnoreCase)) ? 3 : 1;
-        return new FakeReply(200, $"Compared with the reference. Rating: [[{score}]]");
+        return new FakeChatReply(200, $"Compared with the reference. Rating: [[{score}]]");
     }
 
     /// <summary>A copy of the encoder folder without its weights (enough for tests that break its configuration).</summary>
